@@ -1,0 +1,132 @@
+"""The ``pay1st-mock`` command: ``serve`` and ``sign``.
+
+``main(argv) -> exit code``: 0 success, 1 failure, 2 bad input (unreadable config, port taken).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from pay1st_mock import __version__
+from pay1st_mock.config import MEMORY, ConfigError, Settings, load_settings
+from pay1st_mock.signing import sign_request, sign_summary, summary_key
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the command line ``argv`` and return the exit code."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args, out, err)
+    return _sign(args, out, err)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pay1st-mock",
+                                     description="Local emulator of Carry1st's Pay1st gateway.")
+    parser.add_argument("--version", action="version", version=f"pay1st-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the emulator on a port")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--config", help="TOML config file (partners, countries, timings)")
+    serve.add_argument("--data", help="data directory (default ./.pay1st-mock) or :memory:")
+    serve.add_argument("--seed", type=int, help="seed for references, tokens and credentials")
+    serve.add_argument("--url-file", help="also write the server's URL to this file when ready")
+
+    sign = commands.add_parser("sign", help="compute a Pay1st signature")
+    kinds = sign.add_subparsers(dest="kind", required=True)
+    gateway = kinds.add_parser("gateway", help="X-SIGNATURE of a gateway request / payment webhook")
+    gateway.add_argument("--key", required=True, help="the partner's signing key")
+    gateway.add_argument("--timestamp", help="X-TIMESTAMP text (default: now, UTC)")
+    summary = kinds.add_parser("summary", help="X-SIGNATURE of a Summary Webhook body")
+    summary.add_argument("--username", required=True, help="product Basic Auth username")
+    summary.add_argument("--password", required=True, help="product Basic Auth password")
+    for kind in (gateway, summary):
+        source = kind.add_mutually_exclusive_group(required=True)
+        source.add_argument("--body", help="the exact body text")
+        source.add_argument("--body-file", help="file holding the exact body bytes ('-' = stdin)")
+    return parser
+
+
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pay1st_mock.app import create_app  # imported here: `sign` must stay fast
+    from pay1st_mock.server import HttpServer
+
+    try:
+        settings = load_settings(args.config).with_overrides(
+            host=args.host, port=args.port, data=args.data, seed=args.seed)
+        app = create_app(settings)
+    except ConfigError as exc:
+        print(f"pay1st-mock: {exc}", file=err)
+        return 2
+    try:
+        server = HttpServer(app, settings.host, settings.port)
+    except OSError as exc:
+        print(f"pay1st-mock: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
+              "stop the other process or pass --port 0 for any free port", file=err)
+        return 2
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        server.stop(timeout=0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    _print_banner(out, server.url, settings)
+    if args.url_file:
+        Path(args.url_file).write_text(server.url + "\n", encoding="utf-8")
+    server.serve()
+    print("pay1st-mock: stopped", file=out, flush=True)
+    return 0
+
+
+def _print_banner(out: TextIO, url: str, settings: Settings) -> None:
+    data = ("in memory (gone when the server stops)" if settings.data == MEMORY
+            else f"{Path(settings.data).resolve()} (survives restarts; --data :memory: for none)")
+    lines = [
+        f"pay1st-mock {__version__} listening on {url}",
+        f"  Gateway API    {url}/api/pay1st",
+        f"  Control API    {url}/_mock  (health: {url}/_mock/health)",
+        f"  Data           {data}",
+        f"  Seed           {settings.seed if settings.seed is not None else 'none (random)'}",
+    ]
+    for partner in settings.all_partners:
+        lines += [f"Partner {partner.code} (partnerId {partner.id})",
+                  f"  API key        {partner.api_key}",
+                  f"  API secret     {partner.api_secret}",
+                  f"  Signing key    {partner.signing_key}"]
+    lines += [
+        "Press Ctrl+C to stop.",
+        # One machine-readable line for CI scripts in any language: grep '^PAY1ST_MOCK_URL='.
+        f"PAY1ST_MOCK_URL={url}",
+    ]
+    print("\n".join(lines), file=out, flush=True)
+
+
+def _sign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.body is not None:
+        body = args.body.encode("utf-8")
+    elif args.body_file == "-":
+        body = sys.stdin.buffer.read()
+    else:
+        try:
+            body = Path(args.body_file).read_bytes()
+        except OSError as exc:
+            print(f"pay1st-mock: cannot read {args.body_file}: {exc.strerror}", file=err)
+            return 2
+    if args.kind == "gateway":
+        timestamp = args.timestamp or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        print(f"X-TIMESTAMP: {timestamp}", file=out)
+        print(f"X-SIGNATURE: {sign_request(args.key, timestamp, body)}", file=out)
+    else:
+        print(f"X-SIGNATURE: {sign_summary(summary_key(args.username, args.password), body)}",
+              file=out)
+    return 0

@@ -1,0 +1,56 @@
+"""The emulator's one clock.
+
+Token expiry, timestamp windows, retry schedules and abandonment all read ``Clock.now()``. The
+control API moves it forward; it never moves back, so nothing already due becomes undue.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+
+class Clock:
+    """Wall time plus an offset that only grows; thread-safe.
+
+    ``source`` returns epoch seconds; tests may pass a fixed function to freeze time.
+    """
+
+    def __init__(self, source: Callable[[], float] = time.time) -> None:
+        self._source = source
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """Return the emulator time in epoch seconds."""
+        return self._source() + self._offset
+
+    def now_datetime(self) -> datetime:
+        """Return the emulator time as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.now(), tz=UTC)
+
+    @property
+    def offset(self) -> float:
+        """Seconds the emulator clock runs ahead of its source."""
+        return self._offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` (≥ 0) and return the new time."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+        return self.now()
+
+    def reset(self) -> None:
+        """Put the clock back on its source (used by a full reset)."""
+        with self._lock:
+            self._offset = 0.0
+
+
+def isoformat(epoch: float) -> str:
+    """Render epoch seconds as ISO-8601 UTC with milliseconds and ``Z``."""
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

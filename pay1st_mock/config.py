@@ -1,0 +1,165 @@
+"""Settings: built-in defaults, the TOML config file, and its validation.
+
+A config file is checked against ``schemas/config.schema.json`` before use; every problem is
+reported with the file and the key that holds it (``partners[0].api_key``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pay1st_mock.schemas import Finding, load_schemas
+
+DEFAULT_DATA_DIR = ".pay1st-mock"
+MEMORY = ":memory:"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and each bad key."""
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """Browser redirect targets after a payment (pay1st-api.md §6.9)."""
+
+    success: str | None = None
+    failure: str | None = None
+    pending: str | None = None
+    cancel: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerConfig:
+    """A tenant: its ids and the three v4 credentials (pay1st-api.md §3.1)."""
+
+    id: int
+    code: str
+    name: str
+    api_key: str
+    api_secret: str
+    signing_key: str
+    webhook_url: str | None = None
+    callbacks: Callbacks = field(default_factory=Callbacks)
+
+
+# Stable, documented credentials. The signing key is the one in Pay1st's own test vector
+# (pay1st-api.md §5.1), so a partner can reproduce the documented signature against us.
+SANDBOX_PARTNER = PartnerConfig(
+    id=1,
+    code="SANDBOX",
+    name="Sandbox Games",
+    api_key="sandbox-api-key",
+    api_secret="sandbox-api-secret",
+    signing_key="hCyO_Flnu6aid-bhFYTYOowkxXRzoZkgzO32rB6Ik8Y",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app factory needs; CLI flags override what the file says."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data: str = DEFAULT_DATA_DIR
+    seed: int | None = None
+    access_ttl_seconds: int = 3600
+    refresh_ttl_seconds: int = 86400
+    timestamp_tolerance_seconds: int = 300
+    strict_amounts: bool = False
+    max_body_bytes: int = 65536
+    partners: tuple[PartnerConfig, ...] = ()
+    countries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str | None = None
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Return a copy with the given non-None fields replaced (CLI flags)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def all_partners(self) -> tuple[PartnerConfig, ...]:
+        """The sandbox partner (unless the config redefines id 1) followed by configured ones."""
+        if any(p.id == SANDBOX_PARTNER.id or p.code == SANDBOX_PARTNER.code
+               for p in self.partners):
+            return self.partners
+        return (SANDBOX_PARTNER, *self.partners)
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Return the defaults, or the defaults overlaid with the TOML file at ``path``."""
+    if path is None:
+        return Settings()
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return settings_from_mapping(raw, source=str(path))
+
+
+def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> Settings:
+    """Validate a parsed config document and build ``Settings`` from it."""
+    problems = load_schemas().check("config.schema.json", raw)
+    problems += _semantic_problems(raw)
+    if problems:
+        lines = "\n".join(f"  {_key_name(f.path)}: {f.message}" for f in problems)
+        raise ConfigError(f"{source}: {len(problems)} problem(s) in the config:\n{lines}")
+    server, tokens, gateway = (raw.get(k, {}) for k in ("server", "tokens", "gateway"))
+    return Settings(
+        host=server.get("host", Settings.host),
+        port=server.get("port", Settings.port),
+        data=server.get("data", Settings.data),
+        seed=server.get("seed"),
+        access_ttl_seconds=tokens.get("access_ttl_seconds", Settings.access_ttl_seconds),
+        refresh_ttl_seconds=tokens.get("refresh_ttl_seconds", Settings.refresh_ttl_seconds),
+        timestamp_tolerance_seconds=gateway.get("timestamp_tolerance_seconds",
+                                                Settings.timestamp_tolerance_seconds),
+        strict_amounts=gateway.get("strict_amounts", Settings.strict_amounts),
+        max_body_bytes=gateway.get("max_body_bytes", Settings.max_body_bytes),
+        partners=tuple(_partner(p) for p in raw.get("partners", [])),
+        countries=raw.get("countries", {}),
+        source=source,
+    )
+
+
+def _partner(raw: Mapping[str, Any]) -> PartnerConfig:
+    callbacks = raw.get("callbacks", {})
+    return PartnerConfig(
+        id=raw["id"], code=raw["code"], name=raw.get("name", raw["code"].title()),
+        api_key=raw["api_key"], api_secret=raw["api_secret"], signing_key=raw["signing_key"],
+        webhook_url=raw.get("webhook_url"),
+        callbacks=Callbacks(**{k: callbacks.get(k) for k in ("success", "failure", "pending",
+                                                             "cancel")}),
+    )
+
+
+def _semantic_problems(raw: Mapping[str, Any]) -> list[Finding]:
+    """Rules a schema cannot say: unique partner ids, codes and API keys."""
+    problems: list[Finding] = []
+    partners = raw.get("partners", [])
+    if not isinstance(partners, list):
+        return problems
+    for key in ("id", "code", "api_key"):
+        seen: dict[Any, int] = {}
+        for index, partner in enumerate(partners):
+            if not isinstance(partner, dict) or key not in partner:
+                continue
+            value = partner[key]
+            if value in seen:
+                problems.append(Finding(f"$.partners[{index}].{key}",
+                                        f"{value!r} is already used by partners[{seen[value]}]"))
+            else:
+                seen[value] = index
+    return problems
+
+
+def _key_name(json_path: str) -> str:
+    """``$.partners[0].api_key`` → ``partners[0].api_key`` (the TOML reader's view)."""
+    return json_path.removeprefix("$.").removeprefix("$") or "(top level)"

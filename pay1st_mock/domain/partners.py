@@ -1,0 +1,90 @@
+"""Tenants: the sandbox partner, partners from config, partners created through the control API,
+and resets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pay1st_mock.clock import Clock
+from pay1st_mock.config import Callbacks, PartnerConfig
+from pay1st_mock.errors import Pay1stError
+from pay1st_mock.randomness import Randomness
+from pay1st_mock.store.partners import Partner, PartnerRepository
+from pay1st_mock.store.payments import PaymentRepository
+from pay1st_mock.store.tokens import TokenRepository
+
+
+@dataclass(frozen=True)
+class NewPartner:
+    """What a caller may choose when creating a partner; the rest is generated."""
+
+    code: str | None = None
+    name: str | None = None
+    webhook_url: str | None = None
+    callbacks: Callbacks = field(default_factory=Callbacks)
+
+
+class PartnerService:
+    """Creates, lists and resets partners."""
+
+    def __init__(self, partners: PartnerRepository, payments: PaymentRepository,
+                 tokens: TokenRepository, clock: Clock, randomness: Randomness,
+                 configured: tuple[PartnerConfig, ...]) -> None:
+        self._partners = partners
+        self._payments = payments
+        self._tokens = tokens
+        self._clock = clock
+        self._random = randomness
+        self._configured = configured
+
+    def bootstrap(self) -> None:
+        """Write the sandbox and configured partners, keeping any data they already have."""
+        for config in self._configured:
+            origin = "sandbox" if config.code == "SANDBOX" and config.id == 1 else "config"
+            self._partners.save(config, origin, self._clock.now())
+
+    def create(self, request: NewPartner) -> Partner:
+        """Create a partner with fresh credentials; 409 when the code is taken."""
+        if request.code is not None and self._partners.code_taken(request.code):
+            raise Pay1stError("PARTNER_CONFLICT",
+                              f"partner code {request.code!r} is taken; choose another or omit "
+                              "code to get a generated one")
+        partner_id = self._partners.next_id()
+        code = request.code or f"PARTNER_{partner_id}"
+        config = PartnerConfig(
+            id=partner_id, code=code, name=request.name or f"Partner {partner_id}",
+            api_key=self._random.secret(24), api_secret=self._random.secret(32),
+            signing_key=self._random.secret(32), webhook_url=request.webhook_url,
+            callbacks=request.callbacks)
+        return self._partners.save(config, "api", self._clock.now())
+
+    def get(self, partner_id: int) -> Partner:
+        """Return a partner; 404 naming the known ids when there is none."""
+        partner = self._partners.get(partner_id)
+        if partner is None:
+            known = ", ".join(str(p.id) for p in self._partners.all())
+            raise Pay1stError("PARTNER_NOT_FOUND",
+                              f"no partner has id {partner_id}; known ids: {known}")
+        return partner
+
+    def all(self) -> list[Partner]:
+        """Return every partner."""
+        return self._partners.all()
+
+    def reset(self, partner_id: int | None = None) -> None:
+        """Forget payments and tokens of one partner, or return everything to its start state.
+
+        A full reset also deletes partners created through the control API and restores the
+        configured ones.
+        """
+        if partner_id is not None:
+            self.get(partner_id)
+            self._payments.delete_for_partner(partner_id)
+            self._tokens.delete_for_partner(partner_id)
+            return
+        keep = {config.id for config in self._configured}
+        self._partners.delete_except(keep)
+        for config_id in keep:
+            self._payments.delete_for_partner(config_id)
+            self._tokens.delete_for_partner(config_id)
+        self.bootstrap()

@@ -1,0 +1,168 @@
+"""The JSON Schemas in ``schemas/``: loading, the ``$id`` registry, and readable findings.
+
+Validators are built once per schema and reused. A check returns ``Finding`` objects (what,
+where as a JSON path, expected vs got) rather than a boolean, so callers can render them as an
+error envelope, a journal entry or a scenario failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+ID_PREFIX = "https://pay1st-mock.local/schemas/"
+
+# Errors of these kinds mean "a field we do not know": a typo the partner should hear about,
+# but the real gateway ignores unknown fields, so by default they are warnings, not rejections.
+_UNKNOWN_FIELD_KINDS = frozenset({"additionalProperties", "unevaluatedProperties"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a document: a JSON path, a readable message, and its kind."""
+
+    path: str
+    message: str
+    kind: str = "schema"
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the finding as JSON-ready data."""
+        return {"path": self.path, "message": self.message, "kind": self.kind,
+                "severity": self.severity}
+
+
+class SchemaSet:
+    """Every schema under ``schemas/``, addressable by ``$id`` or by its relative file name."""
+
+    def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
+        self.documents = documents
+        resources_ = [(uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+                      for uri, doc in documents.items()]
+        self.registry: Registry[Any] = Registry().with_resources(resources_)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def resolve_id(self, name: str) -> str:
+        """Return the full ``$id`` for ``name`` (a ``$id`` or a path such as ``gateway/x.json``)."""
+        uri = name if name.startswith(ID_PREFIX) else ID_PREFIX + name
+        if not uri.endswith(".json"):
+            uri += ".json"
+        if uri not in self.documents:
+            known = ", ".join(sorted(u.removeprefix(ID_PREFIX) for u in self.documents))
+            raise KeyError(f"no schema {name!r}; known schemas: {known}")
+        return uri
+
+    def validator(self, name: str) -> Draft202012Validator:
+        """Return the (cached) validator of schema ``name``."""
+        uri = self.resolve_id(name)
+        found = self._validators.get(uri)
+        if found is None:
+            found = Draft202012Validator(self.documents[uri], registry=self.registry,
+                                         format_checker=FormatChecker())
+            self._validators[uri] = found
+        return found
+
+    def check(self, name: str, instance: Any) -> list[Finding]:
+        """Return every way ``instance`` breaks schema ``name``, as findings sorted by path.
+
+        Unknown-field problems come back with severity ``warning``.
+        """
+        errors = sorted(self.validator(name).iter_errors(instance),
+                        key=lambda e: (e.json_path, e.validator))
+        # dict.fromkeys: one finding per problem even when jsonschema reports it twice
+        # (it raises a ``required`` error per missing name, each seeing every missing name).
+        return list(dict.fromkeys(finding for error in errors for finding in _findings(error)))
+
+
+@cache
+def load_schemas() -> SchemaSet:
+    """Load every schema shipped in the package (once per process; the set is immutable)."""
+    documents: dict[str, dict[str, Any]] = {}
+    root = resources.files("pay1st_mock") / "schemas"
+    for entry in _walk(root):
+        document = json.loads(entry.read_text(encoding="utf-8"))
+        documents[document["$id"]] = document
+    return SchemaSet(documents)
+
+
+def _walk(folder: Any) -> Iterator[Any]:
+    for entry in sorted(folder.iterdir(), key=lambda e: str(e.name)):
+        if entry.is_dir():
+            yield from _walk(entry)
+        elif entry.name.endswith(".json"):
+            yield entry
+
+
+def describe(value: Any) -> str:
+    """Describe a JSON value for a message: its JSON type and a short rendering."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {json.dumps(shown)}"
+    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+        return f"the number {value}"
+    if isinstance(value, list):
+        return f"an array of {len(value)} item(s)"
+    return "an object"
+
+
+_TYPE_NAMES = {"string": "a string", "number": "a number", "integer": "an integer",
+               "object": "an object", "array": "an array", "boolean": "a boolean", "null": "null"}
+
+
+def _type_text(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in names)
+
+
+def _findings(error: ValidationError) -> list[Finding]:
+    """Turn one jsonschema error into findings whose message says expected vs got."""
+    path, kind = error.json_path, str(error.validator)
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if kind in _UNKNOWN_FIELD_KINDS and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {})) if isinstance(schema, dict) else []
+        extras = [key for key in instance if key not in allowed]
+        return [Finding(_child(path, key), "unknown field; expected one of: " + ", ".join(allowed),
+                        kind="unknown-field", severity="warning") for key in extras]
+    if kind == "required":
+        missing = [name for name in value if isinstance(instance, dict) and name not in instance]
+        return [Finding(_child(path, name), "required field is missing") for name in missing]
+    messages = {
+        "type": lambda: f"expected {_type_text(value)}, got {describe(instance)}",
+        "const": lambda: f"expected {json.dumps(value)}, got {describe(instance)}",
+        "enum": lambda: "expected one of " + ", ".join(json.dumps(v) for v in value)
+        + f", got {describe(instance)}",
+        "pattern": lambda: f"expected text matching {value}, got {describe(instance)}",
+        "minLength": lambda: f"expected at least {value} character(s), got {len(instance)}",
+        "maxLength": lambda: f"expected at most {value} characters, got {len(instance)}",
+        "minItems": lambda: f"expected at least {value} item(s), got {len(instance)}",
+        "maxItems": lambda: f"expected at most {value} items, got {len(instance)}",
+        "minimum": lambda: f"expected a number ≥ {value}, got {instance}",
+        "maximum": lambda: f"expected a number ≤ {value}, got {instance}",
+        "exclusiveMinimum": lambda: f"expected a number > {value}, got {instance}",
+        "exclusiveMaximum": lambda: f"expected a number < {value}, got {instance}",
+        "format": lambda: f"expected a {value} string, got {describe(instance)}",
+    }
+    render = messages.get(kind)
+    return [Finding(path, render() if render else error.message)]
+
+
+def _child(path: str, key: str) -> str:
+    return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"

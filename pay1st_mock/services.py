@@ -1,0 +1,32 @@
+"""The per-app bundle of state and domain services, kept in ``app.extensions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pay1st_mock.clock import Clock
+from pay1st_mock.config import Settings
+from pay1st_mock.domain.catalogue import Catalogue
+from pay1st_mock.domain.partners import PartnerService
+from pay1st_mock.domain.payments import PaymentService
+from pay1st_mock.domain.tokens import TokenService
+from pay1st_mock.randomness import Randomness
+from pay1st_mock.schemas import SchemaSet
+from pay1st_mock.store.database import Database
+
+EXTENSION_KEY = "pay1st_mock"
+
+
+@dataclass
+class Services:
+    """Everything a request handler may use; built by ``create_app``."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    randomness: Randomness
+    schemas: SchemaSet
+    catalogue: Catalogue
+    partners: PartnerService
+    tokens: TokenService
+    payments: PaymentService

@@ -1,0 +1,91 @@
+"""One SQLite database, shared safely by every request thread.
+
+A single connection guarded by a lock serialises access: SQLite writes are serial anyway, each
+statement takes microseconds, and one connection is the only way threads can share an
+in-memory database (``:memory:``). Files use WAL so a killed process never corrupts the database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from pay1st_mock.config import MEMORY
+
+SCHEMA_VERSION = "1"
+DB_FILE_NAME = "pay1st-mock.sqlite3"
+
+
+class Database:
+    """The emulator's SQLite database.
+
+    ``location`` is a directory (the file ``pay1st-mock.sqlite3`` is created inside it) or
+    ``:memory:``. Use ``transaction()`` for every read or write.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        if location == MEMORY:
+            self.path: Path | None = None
+            target = MEMORY
+        else:
+            folder = Path(location)
+            folder.mkdir(parents=True, exist_ok=True)
+            self.path = folder / DB_FILE_NAME
+            target = str(self.path)
+        # isolation_level=None: we issue BEGIN ourselves so a transaction spans what we decide.
+        self._connection = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._connection.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._configure()
+
+    def _configure(self) -> None:
+        with self._lock:
+            run = self._connection.execute
+            run("PRAGMA foreign_keys = ON")
+            if self.path is not None:
+                run("PRAGMA journal_mode = WAL")
+                # NORMAL in WAL mode survives a process crash; only power loss may drop the tail.
+                run("PRAGMA synchronous = NORMAL")
+            script = (resources.files("pay1st_mock") / "store" / "schema.sql").read_text("utf-8")
+            self._connection.executescript(script)
+            run("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (SCHEMA_VERSION,))
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the database for one atomic unit of work; nested calls join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._connection
+                finally:
+                    self._depth -= 1
+                return
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            else:
+                self._connection.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def integrity_check(self) -> str:
+        """Return SQLite's ``PRAGMA integrity_check`` verdict (``ok`` when sound)."""
+        with self._lock:
+            return str(self._connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection; the object is unusable afterwards."""
+        with self._lock:
+            self._connection.close()

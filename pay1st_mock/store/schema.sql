@@ -1,0 +1,73 @@
+-- pay1st-mock state. Times are epoch seconds on the emulator clock; amounts are decimal text.
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS partners (
+    id           INTEGER PRIMARY KEY,
+    code         TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    api_key      TEXT NOT NULL UNIQUE,
+    api_secret   TEXT NOT NULL,
+    signing_key  TEXT NOT NULL,
+    webhook_url  TEXT,
+    success_url  TEXT,
+    failure_url  TEXT,
+    pending_url  TEXT,
+    cancel_url   TEXT,
+    origin       TEXT NOT NULL CHECK (origin IN ('sandbox', 'config', 'api')),
+    created_at   REAL NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash  TEXT PRIMARY KEY,
+    partner_id  INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    issued_at   REAL NOT NULL,
+    expires_at  REAL NOT NULL,
+    revoked_at  REAL
+);
+CREATE INDEX IF NOT EXISTS tokens_partner ON tokens(partner_id);
+
+CREATE TABLE IF NOT EXISTS payments (
+    reference          TEXT PRIMARY KEY,
+    partner_id         INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    partner_reference  TEXT NOT NULL,
+    country_code       TEXT NOT NULL,
+    currency_code      TEXT NOT NULL,
+    amount             TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    success_url        TEXT,
+    failure_url        TEXT,
+    pending_url        TEXT,
+    cancel_url         TEXT,
+    webhook_url        TEXT,
+    products           TEXT NOT NULL,
+    metadata           TEXT NOT NULL,
+    channel_id         INTEGER,
+    channel_name       TEXT,
+    created_at         REAL NOT NULL,
+    updated_at         REAL NOT NULL,
+    UNIQUE (partner_id, partner_reference)
+);
+CREATE INDEX IF NOT EXISTS payments_partner_created ON payments(partner_id, created_at);
+
+CREATE TABLE IF NOT EXISTS payment_history (
+    id         INTEGER PRIMARY KEY,
+    reference  TEXT NOT NULL REFERENCES payments(reference) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    at         REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payment_history_reference ON payment_history(reference);
+
+CREATE TABLE IF NOT EXISTS fulfilments (
+    id                 INTEGER PRIMARY KEY,
+    reference          TEXT NOT NULL REFERENCES payments(reference) ON DELETE CASCADE,
+    sku                TEXT NOT NULL,
+    quantity           INTEGER NOT NULL,
+    fulfilment_status  TEXT NOT NULL,
+    fulfilment_time    TEXT,
+    received_at        REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fulfilments_reference ON fulfilments(reference);

@@ -1,0 +1,62 @@
+"""Access and refresh tokens in SQLite. Only a SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from pay1st_mock.store.database import Database
+
+
+def token_hash(token: str) -> str:
+    """Return the key a token is stored under (its SHA-256, hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """What the emulator knows about an issued token."""
+
+    partner_id: int
+    kind: str  # 'access' or 'refresh'
+    issued_at: float
+    expires_at: float
+    revoked_at: float | None
+
+
+class TokenRepository:
+    """Reads and writes the ``tokens`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, token: str, partner_id: int, kind: str, issued_at: float,
+            expires_at: float) -> None:
+        """Store a newly issued token."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO tokens (token_hash, partner_id, kind, issued_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (token_hash(token), partner_id, kind, issued_at, expires_at),
+            )
+
+    def find(self, token: str) -> TokenRecord | None:
+        """Return the record of ``token``, if it was ever issued."""
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT partner_id, kind, issued_at, expires_at, revoked_at FROM tokens "
+                "WHERE token_hash = ?", (token_hash(token),)).fetchone()
+        return TokenRecord(*row) if row else None
+
+    def revoke(self, token: str, at: float) -> bool:
+        """Revoke ``token`` unless it already was; tell whether this call revoked it."""
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                (at, token_hash(token)))
+        return cursor.rowcount == 1
+
+    def delete_for_partner(self, partner_id: int) -> None:
+        """Forget every token of a partner."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM tokens WHERE partner_id = ?", (partner_id,))

@@ -1,0 +1,1 @@
+"""HTTP surfaces: blueprints parse requests, call the domain, and serialise the answer."""

@@ -1,0 +1,133 @@
+"""The control API under ``/_mock`` (design.md §6): JSON in and out, for tests and tools.
+
+Never mixed into ``/api/pay1st``. Errors use the same Pay1st envelope as the gateway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from pay1st_mock import __version__
+from pay1st_mock.clock import isoformat
+from pay1st_mock.config import Callbacks
+from pay1st_mock.domain.partners import NewPartner
+from pay1st_mock.errors import Pay1stError
+from pay1st_mock.web import serialise
+from pay1st_mock.web.http import json_body, json_response, services
+
+blueprint = Blueprint("control", __name__, url_prefix="/_mock")
+
+
+def _optional_body(schema: str) -> dict[str, Any]:
+    """Parse an optional JSON body: none (or empty) means ``{}``."""
+    if not request.get_data(cache=True).strip():
+        return {}
+    body, _ = json_body(schema)
+    return body
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    """200 ``{status: "ok", version, time}`` as soon as the server answers."""
+    return json_response({"status": "ok", "version": __version__,
+                          "time": isoformat(services().clock.now())})
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    """Reset everything, or with ``{"partnerId": N}`` only that partner's payments and tokens."""
+    body = _optional_body("control/reset-request.json")
+    partner_id = body.get("partnerId")
+    svc = services()
+    svc.partners.reset(partner_id)
+    if partner_id is None:
+        svc.clock.reset()
+    return json_response({"reset": "partner" if partner_id is not None else "all",
+                          "partnerId": partner_id})
+
+
+@blueprint.get("/partners")
+def list_partners() -> Response:
+    """200 ``{partners: [...]}`` with credentials."""
+    return json_response({"partners": [serialise.partner(p) for p in services().partners.all()]})
+
+
+@blueprint.post("/partners")
+def create_partner() -> Response:
+    """Create a partner with fresh credentials → 201 with them."""
+    body = _optional_body("control/partner-create-request.json")
+    callbacks = body.get("callbacks", {})
+    created = services().partners.create(NewPartner(
+        code=body.get("code"), name=body.get("name"), webhook_url=body.get("webhookUrl"),
+        callbacks=Callbacks(**{k: callbacks.get(k) for k in ("success", "failure", "pending",
+                                                             "cancel")})))
+    return json_response(serialise.partner(created), status=201)
+
+
+@blueprint.get("/partners/<int:partner_id>")
+def show_partner(partner_id: int) -> Response:
+    """200 with one partner and its credentials; 404 if unknown."""
+    return json_response(serialise.partner(services().partners.get(partner_id)))
+
+
+@blueprint.get("/payments")
+def list_payments() -> Response:
+    """``?partnerId=&status=&limit=`` → 200 ``{payments: [...]}``, newest first."""
+    svc = services()
+    partner_id = _int_arg("partnerId")
+    if partner_id is not None:
+        svc.partners.get(partner_id)
+    limit = _int_arg("limit") or 100
+    status = request.args.get("status") or None
+    repo = svc.payments
+    return json_response({"payments": [
+        serialise.control_payment(p, repo.history(p), repo.fulfilments(p))
+        for p in repo.search(partner_id, status.upper() if status else None, limit)]})
+
+
+@blueprint.get("/payments/<reference>")
+def show_payment(reference: str) -> Response:
+    """200 with one payment, its history and fulfilments; 404 if unknown."""
+    repo = services().payments
+    payment = repo.find(reference)
+    return json_response(serialise.control_payment(payment, repo.history(payment),
+                                                   repo.fulfilments(payment)))
+
+
+@blueprint.post("/payments/<reference>/complete")
+def complete_payment(reference: str) -> Response:
+    """``{status, channelId?}`` → 200 with the payment in its new status; 409 if it is final."""
+    body, _ = json_body("control/complete-request.json")
+    svc = services()
+    payment = svc.payments.complete(reference, body["status"], body.get("channelId"))
+    return json_response(serialise.control_payment(payment, svc.payments.history(payment),
+                                                   svc.payments.fulfilments(payment)))
+
+
+@blueprint.get("/clock")
+def get_clock() -> Response:
+    """200 ``{now, offsetSeconds}``: the emulator time every rule reads."""
+    clock = services().clock
+    return json_response({"now": isoformat(clock.now()), "offsetSeconds": clock.offset})
+
+
+@blueprint.post("/clock/advance")
+def advance_clock() -> Response:
+    """``{seconds}`` → 200 with the moved clock (it never goes back)."""
+    body, _ = json_body("control/clock-advance-request.json")
+    clock = services().clock
+    clock.advance(float(body["seconds"]))
+    return json_response({"now": isoformat(clock.now()), "offsetSeconds": clock.offset})
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter {name} must be a whole number; got {raw!r}") from None

@@ -1,0 +1,56 @@
+"""The one place errors become the Pay1st envelope, for every path the app serves."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from pay1st_mock.errors import Pay1stError, envelope
+from pay1st_mock.web.http import json_response, services
+
+log = logging.getLogger("pay1st_mock")
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
+
+
+def render(error: Pay1stError) -> Response:
+    """Render a ``Pay1stError`` as the envelope with its status."""
+    body = envelope(error.code, error.message, services().randomness.session_id())
+    return json_response(body, status=error.status)
+
+
+def _from_http(exc: HTTPException) -> Response:
+    code = _HTTP_CODES.get(exc.code or 500, "VALIDATION_ERROR")
+    if exc.code == 404:
+        message = (f"no endpoint {request.method} {request.path}; the gateway serves "
+                   "/api/pay1st/auth/token, /api/pay1st/auth/refresh, "
+                   "/api/pay1st/payments/methods, /api/pay1st/payments/create, "
+                   "/api/pay1st/payments and /api/pay1st/payments/fulfilments; the control API "
+                   "lives under /_mock/")
+    elif isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(m for m in exc.valid_methods or () if m not in ("HEAD",
+                                                                                  "OPTIONS")))
+        message = f"{request.method} is not allowed on {request.path}; use {allowed}"
+    elif exc.code == 413:
+        limit = services().settings.max_body_bytes
+        message = (f"the body is larger than {limit} bytes; send a smaller body (the limit is "
+                   "gateway.max_body_bytes in the config)")
+    else:
+        message = exc.description or "bad request"
+    return render(Pay1stError(code, message))
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render(Pay1stError("INTERNAL_ERROR",
+                              f"pay1st-mock failed on {request.method} {request.path} "
+                              f"({type(exc).__name__}); this is an emulator bug, please report it"))
+
+
+def register(app: Flask) -> None:
+    """Make every error the app answers, ours or werkzeug's, a Pay1st envelope."""
+    app.register_error_handler(Pay1stError, render)
+    app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,150 @@
+"""Request parsing shared by the blueprints: services, media types, JSON bodies, credentials.
+
+Every helper raises ``Pay1stError`` with a message naming the header or field and what was
+expected; ``web/errors.py`` renders it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from typing import Any, cast
+
+from flask import Response, current_app, request
+
+from pay1st_mock import jsontext
+from pay1st_mock.domain.signatures import check_request_signature
+from pay1st_mock.errors import Pay1stError
+from pay1st_mock.schemas import Finding
+from pay1st_mock.services import EXTENSION_KEY, Services
+from pay1st_mock.store.partners import Partner
+
+WARNING_HEADER = "X-Pay1st-Mock-Warning"
+_MAX_LISTED = 5
+
+
+def services() -> Services:
+    """Return the services of the app handling this request."""
+    return cast(Services, current_app.extensions[EXTENSION_KEY])
+
+
+def json_response(data: Any, status: int = 200, warnings: Iterable[Finding] = ()) -> Response:
+    """Return ``data`` as ``application/json``, with one warning header per finding."""
+    response = Response(jsontext.dumps(data), status=status, mimetype="application/json")
+    _add_warnings(response, warnings)
+    return response
+
+
+def empty_response(warnings: Iterable[Finding] = ()) -> Response:
+    """Return 200 with no body (and no Content-Type), with one warning header per finding."""
+    response = Response(status=200)
+    response.headers.pop("Content-Type", None)
+    _add_warnings(response, warnings)
+    return response
+
+
+def _add_warnings(response: Response, warnings: Iterable[Finding]) -> None:
+    for finding in warnings:
+        response.headers.add(WARNING_HEADER, _header_safe(str(finding)))
+
+
+def _header_safe(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii").replace("\n", " ")[:500]
+
+
+def require_media_type(expected: str) -> None:
+    """405 ``UNSUPPORTED_MEDIA_TYPE`` unless Content-Type is ``expected`` (parameters allowed)."""
+    got = request.mimetype
+    if got != expected:
+        shown = request.content_type or "no Content-Type header"
+        raise Pay1stError("UNSUPPORTED_MEDIA_TYPE",
+                          f"send Content-Type: {expected} on {request.method} {request.path}; "
+                          f"got {shown}")
+
+
+def json_body(schema: str) -> tuple[dict[str, Any], list[Finding]]:
+    """Parse the body as JSON and check it against ``schema``.
+
+    Returns the document and the warnings (unknown fields). Raises ``MALFORMED_JSON`` or
+    ``VALIDATION_ERROR`` listing each problem with its JSON path.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise Pay1stError("MALFORMED_JSON", "the body is empty; send a JSON object")
+    try:
+        document = jsontext.loads(raw)
+    except UnicodeDecodeError:
+        raise Pay1stError("MALFORMED_JSON", "the body is not UTF-8 text; send UTF-8 JSON") from None
+    except ValueError as exc:
+        raise Pay1stError("MALFORMED_JSON", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
+    findings = services().schemas.check(schema, document)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        listed = "; ".join(str(f) for f in errors[:_MAX_LISTED])
+        more = f" (and {len(errors) - _MAX_LISTED} more)" if len(errors) > _MAX_LISTED else ""
+        raise Pay1stError("VALIDATION_ERROR", listed + more)
+    return document, [f for f in findings if f.severity != "error"]
+
+
+def basic_credentials() -> tuple[str, str] | None:
+    """Return (API key, API secret) from ``Authorization: Basic``, or None when absent."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        raise Pay1stError("MISSING_CREDENTIALS",
+                          f"Authorization uses {scheme!r}; send Authorization: Basic "
+                          "base64(API_KEY:API_SECRET)")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Pay1stError("INVALID_CREDENTIALS",
+                          "Authorization: Basic is not valid Base64 of API_KEY:API_SECRET"
+                          ) from None
+    key, colon, secret = decoded.partition(":")
+    if not colon:
+        raise Pay1stError("INVALID_CREDENTIALS",
+                          "the Basic credentials have no ':'; encode API_KEY:API_SECRET")
+    return key, secret
+
+
+def access_partner() -> Partner:
+    """Return the partner of the ``AccessToken: Bearer <token>`` header; 401 saying why not."""
+    header = request.headers.get("AccessToken")
+    if header is None:
+        authorization = request.headers.get("Authorization", "")
+        if authorization.strip().lower().startswith("bearer"):
+            raise Pay1stError("MISSING_ACCESS_TOKEN",
+                              "send the token in the AccessToken header as `Bearer <token>`; it "
+                              "arrived in Authorization")
+        raise Pay1stError("MISSING_ACCESS_TOKEN",
+                          "send the header AccessToken: Bearer <accessToken from the token call>")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme != "Bearer" or not token.strip():
+        problem = "without the Bearer prefix" if scheme != "Bearer" else "with no token"
+        raise Pay1stError("INVALID_ACCESS_TOKEN",
+                          f"the AccessToken header must be `Bearer <token>`; got a value {problem}")
+    return services().tokens.authenticate(token.strip())
+
+
+def verify_signature(partner: Partner, required: bool) -> None:
+    """Check ``X-SIGNATURE``/``X-TIMESTAMP`` over the raw body with the partner's signing key."""
+    svc = services()
+    check_request_signature(
+        signing_key=partner.config.signing_key, timestamp=request.headers.get("X-TIMESTAMP"),
+        signature=request.headers.get("X-SIGNATURE"), body=request.get_data(cache=True),
+        now=svc.clock.now(), tolerance=svc.settings.timestamp_tolerance_seconds,
+        required=required)
+
+
+def query_parameter(name: str) -> str:
+    """Return a mandatory query parameter; 400 ``INVALID_PARAMETER`` when absent or empty."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter {name} is required: {request.path}?{name}=...")
+    return value

@@ -1,0 +1,73 @@
+"""Domain objects → the JSON shapes of the gateway and control APIs (checked by ``schemas/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pay1st_mock.clock import isoformat
+from pay1st_mock.store.partners import Partner
+from pay1st_mock.store.payments import Fulfilment, Payment, StatusChange
+
+
+def created_payment(payment: Payment) -> dict[str, Any]:
+    """The Create Payment Request response (pay1st-api.md §6.4)."""
+    return {"reference": payment.reference, "partnerReference": payment.partner_reference,
+            "countryCode": payment.country_code, "currencyCode": payment.currency_code,
+            "amount": payment.amount, "status": payment.status}
+
+
+def fulfilment(line: Fulfilment) -> dict[str, Any]:
+    """One fulfilment line as reported back (emulator extension)."""
+    return {"sku": line.sku, "quantity": line.quantity, "fulfilmentStatus": line.fulfilment_status,
+            "fulfilmentTime": line.fulfilment_time, "receivedAt": isoformat(line.received_at)}
+
+
+def payment_status(payment: Payment, partner: Partner,
+                   fulfilments: list[Fulfilment]) -> dict[str, Any]:
+    """The Query Payment Status response (§6.6): per-request URLs win over the partner's."""
+    own, default = payment.callbacks, partner.config.callbacks
+    return {
+        "countryCode": payment.country_code, "currencyCode": payment.currency_code,
+        "amount": payment.amount, "reference": payment.reference,
+        "partnerReference": payment.partner_reference,
+        "partnerSettings": {
+            "partnerId": partner.id,
+            "webhookUrl": payment.webhook_url or partner.config.webhook_url,
+            "successCallbackUrl": own.success or default.success,
+            "failureCallbackUrl": own.failure or default.failure,
+            "pendingCallbackUrl": own.pending or default.pending,
+            "cancelCallbackUrl": own.cancel or default.cancel,
+        },
+        "products": payment.products, "metadata": payment.metadata, "status": payment.status,
+        "channelId": payment.channel_id, "channelName": payment.channel_name,
+        "fulfilments": [fulfilment(line) for line in fulfilments],
+    }
+
+
+def control_payment(payment: Payment, history: list[StatusChange],
+                    fulfilments: list[Fulfilment]) -> dict[str, Any]:
+    """A payment as the control API shows it, with its status history."""
+    return {
+        "partnerId": payment.partner_id, "reference": payment.reference,
+        "partnerReference": payment.partner_reference, "status": payment.status,
+        "countryCode": payment.country_code, "currencyCode": payment.currency_code,
+        "amount": payment.amount, "channelId": payment.channel_id,
+        "channelName": payment.channel_name, "products": payment.products,
+        "metadata": payment.metadata,
+        "fulfilments": [fulfilment(line) for line in fulfilments],
+        "createdAt": isoformat(payment.created_at), "updatedAt": isoformat(payment.updated_at),
+        "history": [{"status": change.status, "at": isoformat(change.at)} for change in history],
+    }
+
+
+def partner(record: Partner) -> dict[str, Any]:
+    """A partner with its credentials, as the control API returns it."""
+    config = record.config
+    return {
+        "partnerId": config.id, "code": config.code, "name": config.name,
+        "apiKey": config.api_key, "apiSecret": config.api_secret,
+        "signingKey": config.signing_key, "webhookUrl": config.webhook_url,
+        "callbacks": {"success": config.callbacks.success, "failure": config.callbacks.failure,
+                      "pending": config.callbacks.pending, "cancel": config.callbacks.cancel},
+        "origin": record.origin,
+    }
