@@ -19,6 +19,20 @@ from pay1st_mock.web.http import json_body, json_response, services
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
+# The schema each view's success body follows (None: not described by a schema yet).
+RESPONSE_SCHEMAS = {
+    "control.health": "control/health.json",
+    "control.reset": None,
+    "control.list_partners": "control/partner-list.json",
+    "control.create_partner": "control/partner.json",
+    "control.show_partner": "control/partner.json",
+    "control.list_payments": "control/payment-list.json",
+    "control.show_payment": "control/payment.json",
+    "control.complete_payment": "control/payment.json",
+    "control.get_clock": "control/clock.json",
+    "control.advance_clock": "control/clock.json",
+}
+
 
 def _optional_body(schema: str) -> dict[str, Any]:
     """Parse an optional JSON body: none (or empty) means ``{}``."""

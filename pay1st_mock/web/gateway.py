@@ -28,6 +28,17 @@ PAYMENT_MEDIA_TYPE = "application/vnd.carry1st.payments.payment+json"
 
 blueprint = Blueprint("gateway", __name__, url_prefix="/api/pay1st")
 
+# The schema each view's success body follows; errors follow error-response.json. The tests check
+# every response against these, and the OpenAPI document is built from them.
+RESPONSE_SCHEMAS = {
+    "gateway.token": "gateway/token-response.json",
+    "gateway.refresh": "gateway/token-response.json",
+    "gateway.payment_methods": "gateway/payment-methods-response.json",
+    "gateway.create_payment": "gateway/create-payment-response.json",
+    "gateway.query_payment": "gateway/payment-status-response.json",
+    "gateway.fulfil": None,  # 200 with an empty body
+}
+
 
 @blueprint.post("/auth/token")
 def token() -> Response:

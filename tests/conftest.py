@@ -1,0 +1,93 @@
+"""Fixtures: a fresh in-memory app per test, its test client, and the app on a real port.
+
+Every response any test provokes is checked against its schema in ``schemas/`` (errors against
+error-response.json), so the server and the schemas cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask, Response, request
+from flask.testing import FlaskClient
+
+from pay1st_mock.app import create_app
+from pay1st_mock.clock import Clock
+from pay1st_mock.config import MEMORY, Settings
+from pay1st_mock.schemas import load_schemas
+from pay1st_mock.server import HttpServer
+from pay1st_mock.services import EXTENSION_KEY
+from tests.support import RESPONSE_SCHEMAS, GatewayClient
+
+
+def install_response_checker(app: Flask, problems: list[str]) -> None:
+    """Validate every JSON response of ``app``; append readable problems to ``problems``."""
+    schemas = load_schemas()
+
+    @app.after_request
+    def _check(response: Response) -> Response:
+        if response.status_code >= 400:
+            name: str | None = "error-response.json"
+        else:
+            name = RESPONSE_SCHEMAS.get(request.endpoint or "", None)
+        if name is None:
+            return response
+        try:
+            body = json.loads(response.get_data())
+        except ValueError:
+            problems.append(f"{request.method} {request.path}: body is not JSON")
+            return response
+        for finding in schemas.check(name, body):
+            problems.append(f"{request.method} {request.path} → {name}: {finding}")
+        return response
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings of the app under test: in memory, seeded."""
+    return Settings(data=MEMORY, seed=1234)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The app's clock; tests move it with ``advance``."""
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> Iterator[Flask]:
+    """A fresh emulator whose every response is schema-checked at teardown."""
+    application = create_app(settings, clock)
+    problems: list[str] = []
+    install_response_checker(application, problems)
+    yield application
+    application.extensions[EXTENSION_KEY].db.close()
+    assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask's test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """``app`` served on a free port of 127.0.0.1 by the real server, in a thread."""
+    server = HttpServer(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    yield server.url
+    server.stop()
+    thread.join(5)
+
+
+@pytest.fixture
+def partner(live_url: str) -> GatewayClient:
+    """The sandbox partner, logged in, talking to the live server."""
+    gateway = GatewayClient(live_url)
+    gateway.login()
+    return gateway
