@@ -1,0 +1,56 @@
+"""The README stays true: its error table matches the code and its examples run as shown."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from pay1st_mock.errors import ERROR_CODES
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _block(marker: str) -> str:
+    """Return the fenced code block that follows ``<!-- tested: marker -->``."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"<!-- tested: {marker} -->\n```\w+\n(.*?)\n```", text, re.S)
+    assert match, f"README has no block marked {marker}"
+    return match.group(1)
+
+
+def test_error_code_table_matches_the_code() -> None:
+    rows = re.findall(r"^\| `([A-Z_]+)` \| (\d{3}) \| (.+) \|$", README.read_text("utf-8"), re.M)
+    assert rows == [(e.code, str(e.status), e.meaning) for e in ERROR_CODES.values()]
+
+
+def test_quick_start_has_exactly_the_two_commands() -> None:
+    text = README.read_text("utf-8")
+    quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.*?)\n```", quick, re.S)
+    assert commands == ["pip install . && pay1st-mock serve", "./scripts/test"]
+    assert "./scripts/test" in (README.parent / ".ci" / "run").read_text("utf-8")
+
+
+def test_curl_flow_runs_as_shown(live_url: str) -> None:
+    script = _block("readme-curl").replace("BASE=http://127.0.0.1:8080", f"BASE={live_url}")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert '"status":"SUCCESSFUL"' in result.stdout
+    assert result.stdout.rstrip().endswith("200")
+    payments = requests.get(f"{live_url}/_mock/payments").json()["payments"]
+    assert [f["quantity"] for f in payments[0]["fulfilments"]] == [1]
+
+
+def test_python_flow_runs_as_shown(live_url: str) -> None:
+    script = _block("readme-python").replace('BASE = "http://127.0.0.1:8080"',
+                                             f'BASE = "{live_url}"')
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    reference, status = result.stdout.split()
+    assert re.fullmatch(r"C-\d{15}-P", reference) and status == "NEW"
