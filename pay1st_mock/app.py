@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings
 from pay1st_mock.domain.catalogue import Catalogue
+from pay1st_mock.domain.checkout import Checkout
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
@@ -14,44 +17,68 @@ from pay1st_mock.randomness import Randomness
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.services import EXTENSION_KEY, Services
 from pay1st_mock.store.database import Database
+from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
 from pay1st_mock.store.tokens import TokenRepository
+from pay1st_mock.webhooks.dispatcher import Dispatcher
+from pay1st_mock.webhooks.outbox import Outbox
+from pay1st_mock.webhooks.signers import make_signer
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
-    """Build the emulator: store, clock, randomness, catalogue, services and blueprints.
+    """Build the emulator: store, clock, randomness, catalogue, services, dispatcher, blueprints.
 
-    ``settings.data`` is a directory or ``:memory:``; ``clock`` lets tests inject time.
+    ``settings.data`` is a directory or ``:memory:``; ``clock`` lets tests inject time. The
+    webhook dispatcher starts at once (pending deliveries from an earlier run resume); call
+    ``services(app).close()`` to stop it.
     """
     settings = settings or Settings()
+    catalogue = Catalogue.load(settings.countries, settings.source)  # config errors first
     clock = clock or Clock()
     randomness = Randomness(settings.seed)
     db = Database(settings.data)
-    partner_repo, payment_repo, token_repo = (PartnerRepository(db), PaymentRepository(db),
-                                              TokenRepository(db))
-    catalogue = Catalogue.load(settings.countries)
-    services = Services(
+    partner_repo, payment_repo, token_repo, delivery_repo = (
+        PartnerRepository(db), PaymentRepository(db), TokenRepository(db), DeliveryRepository(db))
+
+    def outbox_changed() -> None:
+        dispatcher.wake()
+
+    checkout = Checkout(db, payment_repo, partner_repo, delivery_repo, catalogue, clock,
+                        randomness, settings.abandon_after_seconds, outbox_changed)
+    dispatcher = Dispatcher(delivery_repo, clock, make_signer(partner_repo),
+                            checkout.sweep_abandoned, settings.retry_delays_seconds,
+                            settings.webhook_timeout_seconds)
+    svc = Services(
         settings=settings, db=db, clock=clock, randomness=randomness, schemas=load_schemas(),
         catalogue=catalogue,
-        partners=PartnerService(partner_repo, payment_repo, token_repo, clock, randomness,
-                                settings.all_partners),
+        partners=PartnerService(partner_repo, payment_repo, token_repo, delivery_repo, clock,
+                                randomness, settings.all_partners),
         tokens=TokenService(token_repo, partner_repo, clock, randomness,
                             settings.access_ttl_seconds, settings.refresh_ttl_seconds),
         payments=PaymentService(db, payment_repo, catalogue, clock, randomness,
                                 settings.strict_amounts),
+        checkout=checkout, outbox=Outbox(delivery_repo, clock, outbox_changed),
+        dispatcher=dispatcher,
     )
-    services.partners.bootstrap()
+    svc.partners.bootstrap()
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions[EXTENSION_KEY] = services
+    app.extensions[EXTENSION_KEY] = svc
 
+    from pay1st_mock.web import checkout as checkout_pages
     from pay1st_mock.web import control, errors, gateway, index
 
     errors.register(app)
     app.register_blueprint(gateway.blueprint)
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(checkout_pages.blueprint)
     app.register_blueprint(index.blueprint)
+    dispatcher.start()
     return app
+
+
+def services(app: Flask) -> Services:
+    """Return the services built for ``app``."""
+    return cast(Services, app.extensions[EXTENSION_KEY])

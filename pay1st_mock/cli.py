@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from pay1st_mock.app import create_app  # imported here: `sign` must stay fast
+    from pay1st_mock.app import create_app, services  # imported here: `sign` must stay fast
     from pay1st_mock.server import HttpServer
 
     try:
@@ -71,6 +71,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         server = HttpServer(app, settings.host, settings.port)
     except OSError as exc:
+        services(app).close()
         print(f"pay1st-mock: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
               "stop the other process or pass --port 0 for any free port", file=err)
         return 2
@@ -83,7 +84,10 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _print_banner(out, server.url, settings)
     if args.url_file:
         Path(args.url_file).write_text(server.url + "\n", encoding="utf-8")
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        services(app).close()
     print("pay1st-mock: stopped", file=out, flush=True)
     return 0
 

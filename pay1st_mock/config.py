@@ -71,6 +71,9 @@ class Settings:
     timestamp_tolerance_seconds: int = 300
     strict_amounts: bool = False
     max_body_bytes: int = 65536
+    webhook_timeout_seconds: float = 10.0
+    retry_delays_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    abandon_after_seconds: int = 1800
     partners: tuple[PartnerConfig, ...] = ()
     countries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str | None = None
@@ -111,7 +114,8 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
     if problems:
         lines = "\n".join(f"  {_key_name(f.path)}: {f.message}" for f in problems)
         raise ConfigError(f"{source}: {len(problems)} problem(s) in the config:\n{lines}")
-    server, tokens, gateway = (raw.get(k, {}) for k in ("server", "tokens", "gateway"))
+    server, tokens, gateway, webhooks, checkout = (
+        raw.get(k, {}) for k in ("server", "tokens", "gateway", "webhooks", "checkout"))
     return Settings(
         host=server.get("host", Settings.host),
         port=server.get("port", Settings.port),
@@ -123,6 +127,11 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
                                                 Settings.timestamp_tolerance_seconds),
         strict_amounts=gateway.get("strict_amounts", Settings.strict_amounts),
         max_body_bytes=gateway.get("max_body_bytes", Settings.max_body_bytes),
+        webhook_timeout_seconds=webhooks.get("timeout_seconds", Settings.webhook_timeout_seconds),
+        retry_delays_seconds=tuple(webhooks.get("retry_delays_seconds",
+                                                Settings.retry_delays_seconds)),
+        abandon_after_seconds=checkout.get("abandon_after_seconds",
+                                           Settings.abandon_after_seconds),
         partners=tuple(_partner(p) for p in raw.get("partners", [])),
         countries=raw.get("countries", {}),
         source=source,

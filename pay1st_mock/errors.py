@@ -44,6 +44,7 @@ _CODES = [
     ErrorCode("INVALID_REFRESH_TOKEN", 401, "the refresh token is unknown, used or expired"),
     ErrorCode("PAYMENT_NOT_FOUND", 404, "no payment of this partner has that reference"),
     ErrorCode("PARTNER_NOT_FOUND", 404, "control API: no partner has that id"),
+    ErrorCode("DELIVERY_NOT_FOUND", 404, "control API: no webhook delivery has that id"),
     ErrorCode("NOT_FOUND", 404, "no endpoint at that path"),
     ErrorCode("METHOD_NOT_ALLOWED", 405, "the endpoint exists but not for that HTTP method"),
     ErrorCode("UNSUPPORTED_MEDIA_TYPE", 405, "Content-Type is not the endpoint's vendor type"),

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings
 from pay1st_mock.domain.catalogue import Catalogue
+from pay1st_mock.domain.checkout import Checkout
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.schemas import SchemaSet
 from pay1st_mock.store.database import Database
+from pay1st_mock.webhooks.dispatcher import Dispatcher
+from pay1st_mock.webhooks.outbox import Outbox
 
 EXTENSION_KEY = "pay1st_mock"
 
@@ -30,3 +33,11 @@ class Services:
     partners: PartnerService
     tokens: TokenService
     payments: PaymentService
+    checkout: Checkout
+    outbox: Outbox
+    dispatcher: Dispatcher
+
+    def close(self) -> None:
+        """Stop the dispatcher (pending deliveries stay in the outbox) and close the database."""
+        self.dispatcher.stop()
+        self.db.close()

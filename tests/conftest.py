@@ -14,12 +14,11 @@ import pytest
 from flask import Flask, Response, request
 from flask.testing import FlaskClient
 
-from pay1st_mock.app import create_app
+from pay1st_mock.app import create_app, services
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import MEMORY, Settings
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.server import HttpServer
-from pay1st_mock.services import EXTENSION_KEY
 from tests.support import RESPONSE_SCHEMAS, GatewayClient
 
 
@@ -64,7 +63,7 @@ def app(settings: Settings, clock: Clock) -> Iterator[Flask]:
     problems: list[str] = []
     install_response_checker(application, problems)
     yield application
-    application.extensions[EXTENSION_KEY].db.close()
+    services(application).close()
     assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
 
 

@@ -74,9 +74,10 @@ class GatewayClient:
                     media_type: str = PAYMENT) -> requests.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         timestamp = now_timestamp()
+        signature = sign_request(self.signing_key, timestamp, raw)
         return self.http.post(self.url(path), data=raw, headers={
             "AccessToken": f"Bearer {self.access_token}", "Content-Type": media_type,
-            "X-TIMESTAMP": timestamp, "X-SIGNATURE": sign_request(self.signing_key, timestamp, raw)})
+            "X-TIMESTAMP": timestamp, "X-SIGNATURE": signature})
 
     def get(self, path: str, **params: str) -> requests.Response:
         return self.http.get(self.url(path), params=params,

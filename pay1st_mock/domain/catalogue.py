@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from pay1st_mock.config import ConfigError
+
 # Every currency the sandbox countries use has two decimal places (ISO 4217).
 DEFAULT_MINOR_UNITS = 2
 
@@ -56,10 +58,12 @@ class Catalogue:
                         country_code=country.code, group_name=group["name"])
 
     @classmethod
-    def load(cls, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Catalogue:
+    def load(cls, overrides: Mapping[str, Mapping[str, Any]] | None = None,
+             source: str | None = None) -> Catalogue:
         """Build the catalogue from the built-in data and the config's overrides.
 
-        Raises ``ValueError`` naming the country when an added country lacks a field.
+        Raises ``ConfigError`` naming the config file and the country when an added country
+        lacks a field or reuses another country's ``channels[].id``.
         """
         text = (resources.files("pay1st_mock") / "catalogue" / "methods.json").read_text("utf-8")
         raw: dict[str, dict[str, Any]] = json.loads(text)["countries"]
@@ -67,8 +71,19 @@ class Catalogue:
             merged = {**raw.get(code, {}), **copy.deepcopy(dict(override))}
             missing = [k for k in ("name", "currency", "groups") if k not in merged]
             if missing:
-                raise ValueError(f"countries.{code}: a new country needs " + ", ".join(missing))
+                raise ConfigError(f"{source or '<config>'}: countries.{code}: a new country "
+                                  "needs " + ", ".join(missing))
             raw[code] = merged
+        owners: dict[int, str] = {}
+        for code, data in raw.items():
+            for group in data["groups"]:
+                for entry in group["channels"]:
+                    owner = owners.setdefault(entry["id"], code)
+                    if owner != code:
+                        raise ConfigError(
+                            f"{source or '<config>'}: countries.{code}: channels[].id "
+                            f"{entry['id']} is already used in {owner}; channel ids are unique "
+                            "across countries (they are the checkout's channelId)")
         return cls({code: Country(code=code, name=data["name"], currency=data["currency"],
                                   groups=data["groups"]) for code, data in raw.items()})
 

@@ -9,6 +9,7 @@ from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks, PartnerConfig
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
+from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.partners import Partner, PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
 from pay1st_mock.store.tokens import TokenRepository
@@ -28,11 +29,12 @@ class PartnerService:
     """Creates, lists and resets partners."""
 
     def __init__(self, partners: PartnerRepository, payments: PaymentRepository,
-                 tokens: TokenRepository, clock: Clock, randomness: Randomness,
-                 configured: tuple[PartnerConfig, ...]) -> None:
+                 tokens: TokenRepository, deliveries: DeliveryRepository, clock: Clock,
+                 randomness: Randomness, configured: tuple[PartnerConfig, ...]) -> None:
         self._partners = partners
         self._payments = payments
         self._tokens = tokens
+        self._deliveries = deliveries
         self._clock = clock
         self._random = randomness
         self._configured = configured
@@ -72,19 +74,23 @@ class PartnerService:
         return self._partners.all()
 
     def reset(self, partner_id: int | None = None) -> None:
-        """Forget payments and tokens of one partner, or return everything to its start state.
+        """Forget payments, tokens and deliveries of one partner, or return everything to its
+        start state.
 
         A full reset also deletes partners created through the control API and restores the
         configured ones.
         """
         if partner_id is not None:
             self.get(partner_id)
-            self._payments.delete_for_partner(partner_id)
-            self._tokens.delete_for_partner(partner_id)
+            self._forget(partner_id)
             return
         keep = {config.id for config in self._configured}
         self._partners.delete_except(keep)
         for config_id in keep:
-            self._payments.delete_for_partner(config_id)
-            self._tokens.delete_for_partner(config_id)
+            self._forget(config_id)
         self.bootstrap()
+
+    def _forget(self, partner_id: int) -> None:
+        self._deliveries.delete_for_partner(partner_id)
+        self._payments.delete_for_partner(partner_id)
+        self._tokens.delete_for_partner(partner_id)

@@ -11,16 +11,13 @@ from typing import Any
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks
-from pay1st_mock.domain.catalogue import Catalogue, Channel, Country
+from pay1st_mock.domain.catalogue import Catalogue, Country
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.schemas import Finding
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.partners import Partner
 from pay1st_mock.store.payments import Fulfilment, Payment, PaymentRepository, StatusChange
-
-FINAL_STATUSES = frozenset({"SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED"})
-OPEN_STATUSES = frozenset({"NEW", "PENDING"})
 
 
 class PaymentService:
@@ -89,6 +86,10 @@ class PaymentService:
             raise Pay1stError("PAYMENT_NOT_FOUND", f"no payment has reference {reference!r}")
         return payment
 
+    def find_for_checkout(self, reference: str) -> Payment | None:
+        """Return any partner's payment with that reference (the checkout then checks whose)."""
+        return self._payments.get(reference)
+
     def search(self, partner_id: int | None, status: str | None, limit: int) -> list[Payment]:
         """Return payments, newest first, optionally filtered by partner and status."""
         return self._payments.search(partner_id, status, limit)
@@ -134,33 +135,6 @@ class PaymentService:
             self._payments.add_fulfilments(payment.reference, [
                 Fulfilment(line["sku"], line["quantity"], line["fulfilmentStatus"],
                            line.get("fulfilmentTime"), now) for line in body["products"]])
-
-    def complete(self, reference: str, status: str, channel_id: int | None) -> Payment:
-        """Move a payment to ``status`` through ``channel_id`` (control API, headless)."""
-        with self._db.transaction():
-            payment = self.find(reference)
-            if payment.status not in OPEN_STATUSES or payment.status == status:
-                raise Pay1stError("INVALID_TRANSITION",
-                                  f"payment {reference} is {payment.status} and cannot become "
-                                  f"{status}; only NEW or PENDING payments move on")
-            channel = self._channel_for(payment, channel_id)
-            self._payments.set_status(reference, status, self._clock.now(), channel.id,
-                                      channel.name)
-            updated = self._payments.get(reference)
-        assert updated is not None
-        return updated
-
-    def _channel_for(self, payment: Payment, channel_id: int | None) -> Channel:
-        offered = self._catalogue.channels_of(payment.country_code)
-        if channel_id is None:
-            return offered[0]
-        channel = self._catalogue.channel(channel_id)
-        if channel is None or channel.country_code != payment.country_code:
-            choices = ", ".join(f"{c.id} ({c.name})" for c in offered)
-            raise Pay1stError("VALIDATION_ERROR",
-                              f"$.channelId: channel {channel_id} is not offered in "
-                              f"{payment.country_code}; choose one of {choices}")
-        return channel
 
     def _country(self, code: str) -> Country:
         country = self._catalogue.country(code)

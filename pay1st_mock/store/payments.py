@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,8 @@ class Payment:
     channel_name: str | None
     created_at: float
     updated_at: float
+    step: str = "choose"
+    step_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _row_to_payment(row: sqlite3.Row) -> Payment:
         webhook_url=row["webhook_url"], products=jsontext.loads(row["products"]),
         metadata=jsontext.loads(row["metadata"]), channel_id=row["channel_id"],
         channel_name=row["channel_name"], created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        updated_at=row["updated_at"], step=row["step"], step_data=jsontext.loads(row["step_data"]),
     )
 
 
@@ -134,18 +136,30 @@ class PaymentRepository:
             rows = conn.execute(query, args).fetchall()
         return [_row_to_payment(row) for row in rows]
 
-    def set_status(self, reference: str, status: str, at: float,
-                   channel_id: int | None = None, channel_name: str | None = None) -> None:
-        """Move a payment to ``status`` (recording the channel when given) and log the change."""
+    def update(self, reference: str, *, at: float, status: str | None = None,
+               step: str | None = None, step_data: dict[str, Any] | None = None,
+               channel_id: int | None = None, channel_name: str | None = None) -> None:
+        """Change what is given; log a history entry when the status changes."""
         with self._db.transaction() as conn:
             conn.execute(
-                """UPDATE payments SET status = ?, updated_at = ?,
+                """UPDATE payments SET status = COALESCE(?, status), step = COALESCE(?, step),
+                       step_data = COALESCE(?, step_data), updated_at = ?,
                        channel_id = COALESCE(?, channel_id),
                        channel_name = COALESCE(?, channel_name)
                    WHERE reference = ?""",
-                (status, at, channel_id, channel_name, reference))
-            conn.execute("INSERT INTO payment_history (reference, status, at) VALUES (?,?,?)",
-                         (reference, status, at))
+                (status, step, None if step_data is None else jsontext.dumps(step_data), at,
+                 channel_id, channel_name, reference))
+            if status is not None:
+                conn.execute("INSERT INTO payment_history (reference, status, at) "
+                             "VALUES (?, ?, ?)", (reference, status, at))
+
+    def stale(self, status: str, updated_before: float, limit: int = 100) -> list[Payment]:
+        """Return payments in ``status`` untouched since ``updated_before`` (oldest first)."""
+        with self._db.transaction() as conn:
+            rows = conn.execute("SELECT * FROM payments WHERE status = ? AND updated_at <= ? "
+                                "ORDER BY updated_at LIMIT ?",
+                                (status, updated_before, limit)).fetchall()
+        return [_row_to_payment(row) for row in rows]
 
     def history(self, reference: str) -> list[StatusChange]:
         """Return the payment's status changes, oldest first."""

@@ -47,11 +47,14 @@ CREATE TABLE IF NOT EXISTS payments (
     metadata           TEXT NOT NULL,
     channel_id         INTEGER,
     channel_name       TEXT,
+    step               TEXT NOT NULL DEFAULT 'choose',  -- the checkout step the customer is on
+    step_data          TEXT NOT NULL DEFAULT '{}',      -- e.g. the voucher number, a failure reason
     created_at         REAL NOT NULL,
     updated_at         REAL NOT NULL,
     UNIQUE (partner_id, partner_reference)
 );
 CREATE INDEX IF NOT EXISTS payments_partner_created ON payments(partner_id, created_at);
+CREATE INDEX IF NOT EXISTS payments_status_updated ON payments(status, updated_at);
 
 CREATE TABLE IF NOT EXISTS payment_history (
     id         INTEGER PRIMARY KEY,
@@ -71,3 +74,39 @@ CREATE TABLE IF NOT EXISTS fulfilments (
     received_at        REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fulfilments_reference ON fulfilments(reference);
+
+-- The webhook outbox: written in the same transaction as the change that causes it.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id               INTEGER PRIMARY KEY,
+    partner_id       INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL,              -- 'payment_event' or 'summary'
+    reference        TEXT NOT NULL,              -- deliveries of one reference go out in order
+    event            TEXT NOT NULL,              -- the status that caused it
+    url              TEXT,
+    body             TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('PENDING', 'DELIVERED', 'EXHAUSTED',
+                                                     'SKIPPED')),
+    note             TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  REAL,
+    resend_of        INTEGER,
+    created_at       REAL NOT NULL,
+    updated_at       REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_reference ON deliveries(reference, id);
+
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+    id               INTEGER PRIMARY KEY,
+    delivery_id      INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    number           INTEGER NOT NULL,
+    at               REAL NOT NULL,
+    url              TEXT NOT NULL,
+    request_headers  TEXT NOT NULL,
+    request_body     TEXT NOT NULL,
+    response_status  INTEGER,
+    response_body    TEXT,
+    duration_ms      REAL NOT NULL,
+    error            TEXT
+);
+CREATE INDEX IF NOT EXISTS delivery_attempts_delivery ON delivery_attempts(delivery_id, number);

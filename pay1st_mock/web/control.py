@@ -14,6 +14,7 @@ from pay1st_mock.clock import isoformat
 from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.partners import NewPartner
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.store.deliveries import Delivery
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import json_body, json_response, services
 
@@ -29,6 +30,9 @@ RESPONSE_SCHEMAS = {
     "control.list_payments": "control/payment-list.json",
     "control.show_payment": "control/payment.json",
     "control.complete_payment": "control/payment.json",
+    "control.list_deliveries": "control/delivery-list.json",
+    "control.show_delivery": "control/delivery.json",
+    "control.resend_delivery": "control/delivery.json",
     "control.get_clock": "control/clock.json",
     "control.advance_clock": "control/clock.json",
 }
@@ -112,12 +116,42 @@ def show_payment(reference: str) -> Response:
 
 @blueprint.post("/payments/<reference>/complete")
 def complete_payment(reference: str) -> Response:
-    """``{status, channelId?}`` → 200 with the payment in its new status; 409 if it is final."""
+    """``{outcome | status, channelId?}`` → 200 with the payment after the outcome engine ran.
+
+    The same steps as the hosted checkout run, so the same webhooks are written; 409 when the
+    payment cannot move (already final).
+    """
     body, _ = json_body("control/complete-request.json")
     svc = services()
-    payment = svc.payments.complete(reference, body["status"], body.get("channelId"))
+    payment = svc.checkout.run(reference, body.get("outcome"), body.get("channelId"),
+                               body.get("status"))
     return json_response(serialise.control_payment(payment, svc.payments.history(payment),
                                                    svc.payments.fulfilments(payment)))
+
+
+@blueprint.get("/deliveries")
+def list_deliveries() -> Response:
+    """``?partnerId=&reference=&status=&limit=`` → 200 ``{deliveries: [...]}``, newest first."""
+    status = request.args.get("status") or None
+    found = services().outbox.search(_int_arg("partnerId"), request.args.get("reference") or None,
+                                     status.upper() if status else None, _int_arg("limit") or 100)
+    return json_response({"deliveries": [_delivery(d) for d in found]})
+
+
+@blueprint.get("/deliveries/<int:delivery_id>")
+def show_delivery(delivery_id: int) -> Response:
+    """200 with one delivery and every attempt (request, response, timing); 404 if unknown."""
+    return json_response(_delivery(services().outbox.get(delivery_id)))
+
+
+@blueprint.post("/deliveries/<int:delivery_id>/resend")
+def resend_delivery(delivery_id: int) -> Response:
+    """Queue the delivery's body again, signed afresh → 202 with the new delivery."""
+    return json_response(_delivery(services().outbox.resend(delivery_id)), status=202)
+
+
+def _delivery(delivery: Delivery) -> dict[str, Any]:
+    return serialise.delivery(delivery, services().outbox.attempts(delivery))
 
 
 @blueprint.get("/clock")
@@ -133,6 +167,7 @@ def advance_clock() -> Response:
     body, _ = json_body("control/clock-advance-request.json")
     clock = services().clock
     clock.advance(float(body["seconds"]))
+    services().dispatcher.wake()  # retries and abandonment that just fell due run now
     return json_response({"now": isoformat(clock.now()), "offsetSeconds": clock.offset})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pay1st_mock.clock import isoformat
+from pay1st_mock.store.deliveries import Attempt, Delivery
 from pay1st_mock.store.partners import Partner
 from pay1st_mock.store.payments import Fulfilment, Payment, StatusChange
 
@@ -57,6 +58,7 @@ def control_payment(payment: Payment, history: list[StatusChange],
         "fulfilments": [fulfilment(line) for line in fulfilments],
         "createdAt": isoformat(payment.created_at), "updatedAt": isoformat(payment.updated_at),
         "history": [{"status": change.status, "at": isoformat(change.at)} for change in history],
+        "step": payment.step, "stepData": payment.step_data,
     }
 
 
@@ -70,4 +72,22 @@ def partner(record: Partner) -> dict[str, Any]:
         "callbacks": {"success": config.callbacks.success, "failure": config.callbacks.failure,
                       "pending": config.callbacks.pending, "cancel": config.callbacks.cancel},
         "origin": record.origin,
+    }
+
+
+def delivery(record: Delivery, attempts: list[Attempt]) -> dict[str, Any]:
+    """A webhook delivery with every attempt, as the control API shows it."""
+    return {
+        "id": record.id, "partnerId": record.partner_id, "kind": record.kind,
+        "reference": record.reference, "event": record.event, "url": record.url,
+        "body": record.body, "status": record.status, "note": record.note,
+        "attempts": [{
+            "number": a.number, "at": isoformat(a.at), "url": a.url,
+            "requestHeaders": a.request_headers, "requestBody": a.request_body,
+            "responseStatus": a.response_status, "responseBody": a.response_body,
+            "durationMs": round(a.duration_ms, 3), "error": a.error,
+        } for a in attempts],
+        "nextAttemptAt": isoformat(record.next_attempt_at) if record.next_attempt_at else None,
+        "resendOf": record.resend_of,
+        "createdAt": isoformat(record.created_at),
     }

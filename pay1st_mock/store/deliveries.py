@@ -1,0 +1,154 @@
+"""The webhook outbox (``deliveries``) and the log of every attempt (``delivery_attempts``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from pay1st_mock.store.database import Database
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook to deliver, with its retry state."""
+
+    id: int
+    partner_id: int
+    kind: str
+    reference: str
+    event: str
+    url: str | None
+    body: str
+    status: str
+    note: str | None
+    attempts: int
+    next_attempt_at: float | None
+    resend_of: int | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at delivering: what was sent and what came back."""
+
+    number: int
+    at: float
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    response_status: int | None
+    response_body: str | None
+    duration_ms: float
+    error: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        """A 2xx answer."""
+        return self.response_status is not None and 200 <= self.response_status < 300
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - Row has no iter
+
+
+class DeliveryRepository:
+    """Reads and writes the outbox."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def enqueue(self, *, partner_id: int, kind: str, reference: str, event: str,
+                url: str | None, body: str, now: float, resend_of: int | None = None) -> int:
+        """Add a delivery, due at once; without a URL it is recorded as SKIPPED. Returns its id."""
+        status, note, due = ("PENDING", None, now) if url else (
+            "SKIPPED", "no webhook URL: set webhookUrl on the payment or the partner", None)
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                """INSERT INTO deliveries (partner_id, kind, reference, event, url, body, status,
+                       note, next_attempt_at, resend_of, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (partner_id, kind, reference, event, url, body, status, note, due, resend_of,
+                 now, now))
+        return int(cursor.lastrowid or 0)
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        """Return one delivery."""
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
+        return _delivery(row) if row else None
+
+    def search(self, partner_id: int | None = None, reference: str | None = None,
+               status: str | None = None, limit: int = 100) -> list[Delivery]:
+        """Return deliveries, newest first, filtered as asked."""
+        query, args = "SELECT * FROM deliveries WHERE 1 = 1", list[object]()
+        for column, value in (("partner_id", partner_id), ("reference", reference),
+                              ("status", status)):
+            if value is not None:
+                query += f" AND {column} = ?"
+                args.append(value)
+        query += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        with self._db.transaction() as conn:
+            return [_delivery(row) for row in conn.execute(query, args).fetchall()]
+
+    def due(self, now: float, busy_references: set[str], limit: int = 32) -> list[Delivery]:
+        """Return deliveries due by ``now`` that head their reference's queue.
+
+        A delivery waits while an older one of the same reference is still pending, so the
+        partner sees one payment's events in order. ``busy_references`` are being sent now.
+        """
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                """SELECT d.* FROM deliveries d
+                   WHERE d.status = 'PENDING' AND d.next_attempt_at <= ?
+                     AND d.id = (SELECT MIN(h.id) FROM deliveries h
+                                 WHERE h.reference = d.reference AND h.status = 'PENDING')
+                   ORDER BY d.next_attempt_at, d.id LIMIT ?""",
+                (now, limit + len(busy_references))).fetchall()
+        return [d for d in map(_delivery, rows) if d.reference not in busy_references][:limit]
+
+    def next_due_at(self) -> float | None:
+        """Return when the earliest pending delivery is due, if any is pending."""
+        with self._db.transaction() as conn:
+            (when,) = conn.execute("SELECT MIN(next_attempt_at) FROM deliveries "
+                                   "WHERE status = 'PENDING'").fetchone()
+        return float(when) if when is not None else None
+
+    def record_attempt(self, delivery: Delivery, attempt: Attempt, status: str,
+                       next_attempt_at: float | None) -> None:
+        """Log an attempt and move the delivery on, atomically."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO delivery_attempts (delivery_id, number, at, url, request_headers,
+                       request_body, response_status, response_body, duration_ms, error)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (delivery.id, attempt.number, attempt.at, attempt.url,
+                 json.dumps(attempt.request_headers), attempt.request_body,
+                 attempt.response_status, attempt.response_body, attempt.duration_ms,
+                 attempt.error))
+            conn.execute("UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
+                         "updated_at = ? WHERE id = ?",
+                         (status, attempt.number, next_attempt_at, attempt.at, delivery.id))
+
+    def attempts(self, delivery_id: int) -> list[Attempt]:
+        """Return every attempt of a delivery, in order."""
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT number, at, url, request_headers, request_body, response_status, "
+                "response_body, duration_ms, error FROM delivery_attempts WHERE delivery_id = ? "
+                "ORDER BY number", (delivery_id,)).fetchall()
+        return [Attempt(row[0], row[1], row[2], json.loads(row[3]), *row[4:]) for row in rows]
+
+    def delete_for_partner(self, partner_id: int) -> None:
+        """Forget every delivery of a partner (attempts follow by cascade)."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM deliveries WHERE partner_id = ?", (partner_id,))
+
+    def counts(self) -> dict[str, Any]:
+        """Return the number of deliveries per status (for health and benchmarks)."""
+        with self._db.transaction() as conn:
+            rows = conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+            return {status: count for status, count in rows.fetchall()}

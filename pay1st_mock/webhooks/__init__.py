@@ -1,0 +1,1 @@
+"""Webhooks to the partner: payload builders and the outbox dispatcher."""

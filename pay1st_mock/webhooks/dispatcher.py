@@ -1,0 +1,166 @@
+"""The outbox dispatcher: a background thread that delivers due webhooks and sweeps
+abandoned payments.
+
+Deliveries are rows written in the same transaction as the change that caused them, so none is
+lost: after a crash the dispatcher simply finds them pending again. Each attempt signs afresh
+(new ``X-TIMESTAMP``), is logged with request and response, and a failure schedules the next
+attempt on the emulator clock, so advancing the clock makes retries due at once. A reference's
+deliveries go out one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import requests
+
+from pay1st_mock.clock import Clock
+from pay1st_mock.store.deliveries import Attempt, Delivery, DeliveryRepository
+
+log = logging.getLogger("pay1st_mock.webhooks")
+
+RESPONSE_BODY_KEPT = 2048  # bytes of the partner's answer kept in the log
+RESPONSE_BODY_READ = 65536  # bytes read at most, so a huge answer cannot exhaust us
+_IDLE_WAIT = 1.0  # seconds between sweeps when nothing is due
+
+
+SignHeaders = Callable[[Delivery, str], dict[str, str]]
+
+
+class Dispatcher:
+    """Delivers the outbox in the background; ``wake()`` after enqueuing or moving the clock.
+
+    ``sign`` returns the signature headers of a delivery for a timestamp text; ``sweep`` is
+    called on every turn with the emulator time (abandonment). After a failed attempt n the
+    next waits ``retry_delays[n - 1]``; after ``len(retry_delays) + 1`` attempts it is EXHAUSTED.
+    """
+
+    def __init__(self, deliveries: DeliveryRepository, clock: Clock, sign: SignHeaders,
+                 sweep: Callable[[float], object], retry_delays: tuple[float, ...],
+                 timeout: float, workers: int = 4) -> None:
+        self._deliveries = deliveries
+        self._clock = clock
+        self._sign = sign
+        self._sweep = sweep
+        self._retry_delays = retry_delays
+        self._timeout = timeout
+        self._pool = ThreadPoolExecutor(max_workers=workers,
+                                        thread_name_prefix="pay1st-mock-webhook")
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._stopping = False
+        self._local = threading.local()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the background thread (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pay1st-mock-dispatcher",
+                                            daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next timed turn."""
+        with self._wakeup:
+            self._wakeup.notify()
+
+    def stop(self) -> None:
+        """Finish in-flight attempts and stop; pending deliveries stay in the outbox."""
+        with self._wakeup:
+            self._stopping = True
+            self._wakeup.notify()
+        if self._thread is not None:
+            self._thread.join(10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                if self._stopping:
+                    return
+            try:
+                self._turn()
+            except Exception:  # keep delivering whatever one bad turn did
+                log.exception("dispatcher turn failed")
+            with self._wakeup:
+                if self._stopping:
+                    return
+                self._wakeup.wait(self._wait_seconds())
+
+    def _wait_seconds(self) -> float:
+        due = self._deliveries.next_due_at()
+        if due is None:
+            return _IDLE_WAIT
+        return max(0.0, min(_IDLE_WAIT, due - self._clock.now()))
+
+    def _turn(self) -> None:
+        now = self._clock.now()
+        self._sweep(now)
+        with self._lock:
+            busy = set(self._busy)
+        for delivery in self._deliveries.due(now, busy):
+            with self._lock:
+                if delivery.reference in self._busy:
+                    continue
+                self._busy.add(delivery.reference)
+            self._pool.submit(self._deliver, delivery)
+
+    def _deliver(self, delivery: Delivery) -> None:
+        try:
+            attempt = self._attempt(delivery)
+            number = attempt.number
+            if attempt.succeeded:
+                status, next_at = "DELIVERED", None
+            elif number > len(self._retry_delays):
+                status, next_at = "EXHAUSTED", None
+            else:
+                status, next_at = "PENDING", self._clock.now() + self._retry_delays[number - 1]
+            self._deliveries.record_attempt(delivery, attempt, status, next_at)
+        except Exception:
+            log.exception("delivery %s failed unexpectedly", delivery.id)
+        finally:
+            with self._wakeup:
+                self._busy.discard(delivery.reference)
+                self._wakeup.notify()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # never route a partner's localhost through a proxy
+            self._local.session = session
+        return session
+
+    def _attempt(self, delivery: Delivery) -> Attempt:
+        assert delivery.url is not None
+        # The partner checks X-TIMESTAMP against its own wall clock, so sign with wall time even
+        # when the emulator clock has been moved forward.
+        timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        headers = {"Content-Type": "application/json", "User-Agent": "pay1st-mock",
+                   **self._sign(delivery, timestamp)}
+        at, started = self._clock.now(), time.perf_counter()
+        status: int | None = None
+        answer: str | None = None
+        error: str | None = None
+        try:
+            with self._session().post(delivery.url, data=delivery.body.encode("utf-8"),
+                                      headers=headers, timeout=self._timeout, stream=True,
+                                      allow_redirects=False) as response:
+                status = response.status_code
+                raw = response.raw.read(RESPONSE_BODY_READ, decode_content=True) or b""
+                answer = raw[:RESPONSE_BODY_KEPT].decode("utf-8", "replace")
+        except requests.Timeout:
+            error = f"no answer within {self._timeout:g} s"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        duration = (time.perf_counter() - started) * 1000
+        if status is not None and not 200 <= status < 300 and error is None:
+            error = f"answered {status}; only a 2xx counts as delivered"
+        return Attempt(delivery.attempts + 1, at, delivery.url, headers, delivery.body, status,
+                       answer, duration, error)
