@@ -9,6 +9,7 @@
 --threads: waitress worker threads instead of the package's default (patched at run time here,
   the package is untouched).
 --no-queue-warnings: silence waitress's "Task queue depth is N" warnings (logger waitress.queue).
+--count-loop: count waitress I/O-loop turns (printed to stderr as LOOP_COUNTS at exit).
 """
 
 from __future__ import annotations
@@ -48,6 +49,41 @@ def _profiled_run(self: threading.Thread) -> None:
         profile.disable()
 
 
+def _count_loop_turns() -> None:
+    """Count waitress I/O-loop turns, and the turns where poll() had POLLOUT registered for a
+    channel that had nothing it could send yet; print both to stderr at exit."""
+    import atexit
+
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+
+    counts = {"turns": 0, "writable_checks_true": 0, "handle_write_nothing_sent": 0}
+    original_poll2 = wasyncore.poll2
+    original_writable = HTTPChannel.writable
+    original_handle_write = HTTPChannel.handle_write
+
+    def poll2(timeout: float = 0.0, map: object = None) -> None:  # noqa: A002
+        counts["turns"] += 1
+        original_poll2(timeout, map)
+
+    def writable(self: HTTPChannel) -> object:
+        result = original_writable(self)
+        if result:
+            counts["writable_checks_true"] += 1
+        return result
+
+    def handle_write(self: HTTPChannel) -> None:
+        before = self.total_outbufs_len
+        original_handle_write(self)
+        if before and self.total_outbufs_len == before:
+            counts["handle_write_nothing_sent"] += 1
+
+    wasyncore.poll2 = poll2
+    HTTPChannel.writable = writable
+    HTTPChannel.handle_write = handle_write
+    atexit.register(lambda: print(f"LOOP_COUNTS {counts}", file=sys.stderr, flush=True))
+
+
 def main() -> int:
     global _timer
     parser = argparse.ArgumentParser()
@@ -55,6 +91,7 @@ def main() -> int:
     parser.add_argument("--timer", default="cpu", choices=["cpu", "wall"])
     parser.add_argument("--threads", type=int)
     parser.add_argument("--no-queue-warnings", action="store_true")
+    parser.add_argument("--count-loop", action="store_true")
     args, argv = parser.parse_known_args()
 
     from pay1st_mock import server
@@ -66,6 +103,8 @@ def main() -> int:
         server.HttpServer.__init__.__defaults__ = tuple(defaults)
     if args.no_queue_warnings:
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    if args.count_loop:
+        _count_loop_turns()
     if not args.profile:
         return cli_main(argv)
 

@@ -293,3 +293,26 @@ def thread_cpu_seconds(pid: int) -> dict[int, float]:
         fields = text[text.rfind(")") + 2:].split()
         out[int(tid)] = (int(fields[11]) + int(fields[12])) / ticks
     return out
+
+
+def busy_cores(seconds: float = 1.0) -> float | None:
+    """How many cores the whole machine kept busy over ``seconds`` (Linux /proc/stat).
+
+    Taken before a run, this shows whether other processes share the machine with the benchmark.
+    """
+
+    def sample() -> tuple[int, int]:
+        values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        return sum(values), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    if total <= 0:
+        return None
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / total)

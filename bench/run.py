@@ -27,6 +27,7 @@ import harness  # noqa: E402
 
 MODULES = ["gateway"]
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
+BUSY_WARNING_CORES = 0.3
 
 
 def collect(only: list[str] | None) -> list[tuple[str, harness.Benchmark]]:
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this benchmark or module (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                        help="first wait up to SECONDS for other processes to leave the CPUs "
+                             f"(< {BUSY_WARNING_CORES} cores busy)")
     args = parser.parse_args(argv)
 
     benchmarks = collect(args.only)
@@ -59,6 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     ctx = harness.Context(quick=args.quick)
     started = time.time()
     machine = harness.machine_info()
+    busy_before = harness.busy_cores(1.0)
+    deadline = time.monotonic() + args.wait_quiet
+    while (busy_before is not None and busy_before > BUSY_WARNING_CORES
+           and time.monotonic() < deadline):
+        print(f"waiting for a quiet machine ({busy_before:.1f} cores busy) ...", file=sys.stderr,
+              flush=True)
+        time.sleep(2.0)
+        busy_before = harness.busy_cores(1.0)
+    if busy_before is not None and busy_before > BUSY_WARNING_CORES:
+        print(f"warning: other processes keep {busy_before:.1f} of {machine['cpu_count']} cores "
+              "busy; figures will be pessimistic", file=sys.stderr)
     metrics: list[harness.Metric] = []
     failures: dict[str, str] = {}
     per_benchmark: dict[str, float] = {}
@@ -74,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
             per_benchmark[name] = round(time.perf_counter() - t0, 2)
     finally:
         ctx.close()
+    busy_after = harness.busy_cores(1.0)
+    metrics += [
+        harness.Metric("machine busy before the run (other processes)", busy_before, "cores"),
+        harness.Metric("machine busy after the run (other processes)", busy_after, "cores"),
+    ]
 
     print()
     print(harness.format_table(metrics))

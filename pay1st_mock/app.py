@@ -13,7 +13,7 @@ from pay1st_mock.domain.checkout import Checkout
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
-from pay1st_mock.randomness import Randomness
+from pay1st_mock.randomness import Randomness, seed_for_start
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.services import EXTENSION_KEY, Services
 from pay1st_mock.store.database import Database
@@ -36,8 +36,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     catalogue = Catalogue.load(settings.countries, settings.source)  # config errors first
     clock = clock or Clock()
-    randomness = Randomness(settings.seed)
     db = Database(settings.data)
+    # A seeded server restarted on kept data must not hand out its first run's tokens and
+    # references again: the start count is mixed into the seed after the first start.
+    randomness = Randomness(seed_for_start(settings.seed, db.record_start()))
     partner_repo, payment_repo, token_repo, delivery_repo = (
         PartnerRepository(db), PaymentRepository(db), TokenRepository(db), DeliveryRepository(db))
 
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     svc = Services(
         settings=settings, db=db, clock=clock, randomness=randomness, schemas=load_schemas(),
         catalogue=catalogue,
-        partners=PartnerService(partner_repo, payment_repo, token_repo, delivery_repo, clock,
+        partners=PartnerService(db, partner_repo, payment_repo, token_repo, delivery_repo, clock,
                                 randomness, settings.all_partners),
         tokens=TokenService(token_repo, partner_repo, clock, randomness,
                             settings.access_ttl_seconds, settings.refresh_ttl_seconds),

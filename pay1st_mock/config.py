@@ -155,6 +155,15 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[Finding]:
     partners = raw.get("partners", [])
     if not isinstance(partners, list):
         return problems
+    redefines_sandbox = any(isinstance(p, dict) and (p.get("id") == SANDBOX_PARTNER.id
+                                                     or p.get("code") == SANDBOX_PARTNER.code)
+                            for p in partners)
+    for index, partner in enumerate(partners):
+        if (not redefines_sandbox and isinstance(partner, dict)
+                and partner.get("api_key") == SANDBOX_PARTNER.api_key):
+            problems.append(Finding(f"$.partners[{index}].api_key",
+                                    "is the sandbox partner's API key; choose another (or give "
+                                    "this partner id 1 to replace the sandbox)"))
     for key in ("id", "code", "api_key"):
         seen: dict[Any, int] = {}
         for index, partner in enumerate(partners):

@@ -22,9 +22,14 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; send a finite number")
+
+
 def loads(text: str | bytes) -> Any:
     """Parse JSON text, reading non-integer numbers as ``Decimal``.
 
-    Raises ``ValueError`` (``json.JSONDecodeError`` or ``UnicodeDecodeError``) on bad input.
+    Python's parser accepts ``NaN`` and ``Infinity``; JSON does not, and neither do we. Raises
+    ``ValueError`` (``json.JSONDecodeError`` or ``UnicodeDecodeError``) on bad input.
     """
-    return json.loads(text, parse_float=Decimal)
+    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)

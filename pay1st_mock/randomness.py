@@ -16,6 +16,13 @@ import uuid
 _TOKEN_RANDOM_BYTES = 512
 
 
+def seed_for_start(seed: int | None, start: int) -> int | None:
+    """The seed of the ``start``-th start on the same data: ``seed`` itself on the first."""
+    if seed is None or start <= 1:
+        return seed
+    return seed * 1_000_003 + start
+
+
 class Randomness:
     """Seedable generator of every random value the emulator hands out; thread-safe."""
 

@@ -37,7 +37,7 @@ def verify_request(signing_key: str, timestamp: str, body: str | bytes, signatur
     The comparison is constant-time; hex case is ignored.
     """
     expected = sign_request(signing_key, timestamp, body)
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return _same(expected, signature)
 
 
 def summary_key(username: str, password: str) -> str:
@@ -53,4 +53,10 @@ def sign_summary(key: str, body: str | bytes) -> str:
 
 def verify_summary(key: str, body: str | bytes, signature: str) -> bool:
     """Tell whether ``signature`` is the Summary Webhook signature of ``body`` (constant-time)."""
-    return hmac.compare_digest(sign_summary(key, body), signature.strip().lower())
+    return _same(sign_summary(key, body), signature)
+
+
+def _same(expected_hex: str, received: str) -> bool:
+    """Constant-time comparison that also answers False (not TypeError) for non-ASCII input."""
+    return hmac.compare_digest(expected_hex.encode("ascii"),
+                               received.strip().lower().encode("utf-8", "replace"))

@@ -9,6 +9,7 @@ from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks, PartnerConfig
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
+from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.partners import Partner, PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
@@ -28,9 +29,10 @@ class NewPartner:
 class PartnerService:
     """Creates, lists and resets partners."""
 
-    def __init__(self, partners: PartnerRepository, payments: PaymentRepository,
+    def __init__(self, db: Database, partners: PartnerRepository, payments: PaymentRepository,
                  tokens: TokenRepository, deliveries: DeliveryRepository, clock: Clock,
                  randomness: Randomness, configured: tuple[PartnerConfig, ...]) -> None:
+        self._db = db
         self._partners = partners
         self._payments = payments
         self._tokens = tokens
@@ -47,18 +49,23 @@ class PartnerService:
 
     def create(self, request: NewPartner) -> Partner:
         """Create a partner with fresh credentials; 409 when the code is taken."""
-        if request.code is not None and self._partners.code_taken(request.code):
-            raise Pay1stError("PARTNER_CONFLICT",
-                              f"partner code {request.code!r} is taken; choose another or omit "
-                              "code to get a generated one")
-        partner_id = self._partners.next_id()
-        code = request.code or f"PARTNER_{partner_id}"
-        config = PartnerConfig(
-            id=partner_id, code=code, name=request.name or f"Partner {partner_id}",
-            api_key=self._random.secret(24), api_secret=self._random.secret(32),
-            signing_key=self._random.secret(32), webhook_url=request.webhook_url,
-            callbacks=request.callbacks)
-        return self._partners.save(config, "api", self._clock.now())
+        with self._db.transaction():  # id and code are picked and taken atomically
+            if request.code is not None and self._partners.code_taken(request.code):
+                raise Pay1stError("PARTNER_CONFLICT",
+                                  f"partner code {request.code!r} is taken; choose another or "
+                                  "omit code to get a generated one")
+            partner_id = self._partners.next_id()
+            code = request.code or f"PARTNER_{partner_id}"
+            suffix = 1
+            while request.code is None and self._partners.code_taken(code):
+                suffix += 1
+                code = f"PARTNER_{partner_id}_{suffix}"
+            config = PartnerConfig(
+                id=partner_id, code=code, name=request.name or f"Partner {partner_id}",
+                api_key=self._random.secret(24), api_secret=self._random.secret(32),
+                signing_key=self._random.secret(32), webhook_url=request.webhook_url,
+                callbacks=request.callbacks)
+            return self._partners.save(config, "api", self._clock.now())
 
     def get(self, partner_id: int) -> Partner:
         """Return a partner; 404 naming the known ids when there is none."""

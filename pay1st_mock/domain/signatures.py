@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from pay1st_mock.clock import isoformat
 from pay1st_mock.errors import Pay1stError
-from pay1st_mock.signing import sign_request
+from pay1st_mock.signing import sign_request, verify_request
 
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
@@ -45,7 +45,10 @@ def parse_timestamp(text: str) -> float:
         else:
             sign = 1 if zone[0] == "+" else -1
             digits = zone[1:].replace(":", "")
-            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours > 23 or minutes > 59:
+                raise ValueError(f"zone offset {zone} is out of range")
+            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
                           tzinfo=tz)
     except ValueError as exc:
@@ -80,10 +83,10 @@ def check_request_signature(*, signing_key: str, timestamp: str | None, signatur
             "TIMESTAMP_OUT_OF_WINDOW",
             f"X-TIMESTAMP {timestamp} is {abs(drift):.0f} s {side} the emulator clock "
             f"({isoformat(now)}); the window is ±{tolerance:.0f} s: sign with the current UTC time")
-    expected = sign_request(signing_key, timestamp, body)
     received = signature.strip()
-    if hmac.compare_digest(expected, received.lower()):
+    if verify_request(signing_key, timestamp, body, received):
         return
+    expected = sign_request(signing_key, timestamp, body)
     raise Pay1stError("INVALID_SIGNATURE",
                       _mismatch_message(signing_key, timestamp, body, received, expected))
 

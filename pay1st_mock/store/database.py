@@ -80,6 +80,14 @@ class Database:
             finally:
                 self._depth = 0
 
+    def record_start(self) -> int:
+        """Count one more start of the emulator on this database; return the count (1 = first)."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('starts', '1') ON CONFLICT(key) "
+                         "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            (count,) = conn.execute("SELECT value FROM meta WHERE key = 'starts'").fetchone()
+        return int(count)
+
     def integrity_check(self) -> str:
         """Return SQLite's ``PRAGMA integrity_check`` verdict (``ok`` when sound)."""
         with self._lock:

@@ -42,7 +42,7 @@ def _optional_body(schema: str) -> dict[str, Any]:
     """Parse an optional JSON body: none (or empty) means ``{}``."""
     if not request.get_data(cache=True).strip():
         return {}
-    body, _ = json_body(schema)
+    body, _ = json_body(schema, unknown_fields_are_errors=True)
     return body
 
 
@@ -121,7 +121,7 @@ def complete_payment(reference: str) -> Response:
     The same steps as the hosted checkout run, so the same webhooks are written; 409 when the
     payment cannot move (already final).
     """
-    body, _ = json_body("control/complete-request.json")
+    body, _ = json_body("control/complete-request.json", unknown_fields_are_errors=True)
     svc = services()
     payment = svc.checkout.run(reference, body.get("outcome"), body.get("channelId"),
                                body.get("status"))
@@ -164,7 +164,7 @@ def get_clock() -> Response:
 @blueprint.post("/clock/advance")
 def advance_clock() -> Response:
     """``{seconds}`` → 200 with the moved clock (it never goes back)."""
-    body, _ = json_body("control/clock-advance-request.json")
+    body, _ = json_body("control/clock-advance-request.json", unknown_fields_are_errors=True)
     clock = services().clock
     clock.advance(float(body["seconds"]))
     services().dispatcher.wake()  # retries and abandonment that just fell due run now

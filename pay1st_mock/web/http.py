@@ -63,11 +63,13 @@ def require_media_type(expected: str) -> None:
                           f"got {shown}")
 
 
-def json_body(schema: str) -> tuple[dict[str, Any], list[Finding]]:
+def json_body(schema: str, unknown_fields_are_errors: bool = False
+              ) -> tuple[dict[str, Any], list[Finding]]:
     """Parse the body as JSON and check it against ``schema``.
 
-    Returns the document and the warnings (unknown fields). Raises ``MALFORMED_JSON`` or
-    ``VALIDATION_ERROR`` listing each problem with its JSON path.
+    Returns the document and the warnings (unknown fields, which the gateway tolerates as
+    Pay1st does; the control API passes ``unknown_fields_are_errors``). Raises
+    ``MALFORMED_JSON`` or ``VALIDATION_ERROR`` listing each problem with its JSON path.
     """
     raw = request.get_data(cache=True)
     if not raw.strip():
@@ -81,7 +83,7 @@ def json_body(schema: str) -> tuple[dict[str, Any], list[Finding]]:
     if not isinstance(document, dict):
         raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
     findings = services().schemas.check(schema, document)
-    errors = [f for f in findings if f.severity == "error"]
+    errors = [f for f in findings if f.severity == "error" or unknown_fields_are_errors]
     if errors:
         listed = "; ".join(str(f) for f in errors[:_MAX_LISTED])
         more = f" (and {len(errors) - _MAX_LISTED} more)" if len(errors) > _MAX_LISTED else ""
