@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import logging
 import pstats
@@ -62,7 +63,7 @@ def _count_loop_turns() -> None:
     original_writable = HTTPChannel.writable
     original_handle_write = HTTPChannel.handle_write
 
-    def poll2(timeout: float = 0.0, map: object = None) -> None:  # noqa: A002
+    def poll2(timeout: float = 0.0, map: object = None) -> None:
         counts["turns"] += 1
         original_poll2(timeout, map)
 
@@ -120,10 +121,8 @@ def main() -> int:
         profiles = list(_profiles)
     stats = pstats.Stats(profiles[0])
     for other in profiles[1:]:
-        try:
+        with contextlib.suppress(TypeError):  # a profile that never ran anything
             stats.add(other)
-        except TypeError:  # a profile that never ran anything
-            pass
     stats.dump_stats(str(args.profile))
     return code
 

@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-
 import harness
 import loadgen
+import requests
 from harness import Context, Metric, median, percentile
 from rawhttp import RawConnection, build_request
 
@@ -177,7 +176,7 @@ def timed_sequence(client: Client, specs: Sequence[loadgen.RequestSpec], expecte
 
 
 def cold_start(ctx: Context) -> list[Metric]:
-    """Spawn `python -m pay1st_mock serve --port 0 --data :memory:` until /_mock/health is 200."""
+    """Spawn `python -m pay1st_mock serve` (port 0, :memory:) until /_mock/health answers 200."""
     runs = 3 if ctx.quick else 7
     totals, banners = [], []
     for _ in range(runs):

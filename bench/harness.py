@@ -25,7 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_MARKER = "PAY1ST_MOCK_URL="
-SERVE_ARGS = ["serve", "--port", "0", "--data", ":memory:"]
+# --host pins the bench to loopback whatever a config file might say.
+SERVE_ARGS = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:"]
 
 
 # --------------------------------------------------------------------------- metrics
@@ -100,8 +101,8 @@ def format_table(metrics: Sequence[Metric]) -> str:
     align = ["<", ">", "<", "<", "<"]
     lines = []
     for index, row in enumerate(rows):
-        lines.append("  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True))
-                     .rstrip())
+        cells = zip(row, align, widths, strict=True)
+        lines.append("  ".join(f"{cell:{a}{w}}" for cell, a, w in cells).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -134,6 +135,12 @@ class Context:
             self._server.wait_healthy(timeout=15)
         return self._server
 
+    def shared_server_cpu(self) -> float:
+        """CPU seconds used so far by the shared server (0 when none is running)."""
+        if self._server is None:
+            return 0.0
+        return self._server.cpu_seconds() or 0.0
+
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
@@ -165,13 +172,14 @@ class ServerProcess:
         self.url_at: float | None = None
         self._url_event = threading.Event()
         self._stderr_file = stderr_file
+        self._stderr_text: str | None = None
         self._stdout_lines: list[str] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
     @classmethod
     def start(cls, command: Sequence[str] | None = None) -> ServerProcess:
-        stderr_file = tempfile.TemporaryFile()
+        stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 — closed with the process
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         spawned_at = time.perf_counter()
         proc = subprocess.Popen(list(command or serve_command()), cwd=ROOT, env=env,
@@ -198,6 +206,8 @@ class ServerProcess:
     def host_port(self) -> tuple[str, int]:
         url = self.wait_url()
         host, _, port = url.removeprefix("http://").rpartition(":")
+        if host != "127.0.0.1":  # the benchmarks only ever talk to loopback
+            raise RuntimeError(f"server listens on {url}, not 127.0.0.1")
         return host, int(port)
 
     def wait_url(self, timeout: float = 15.0) -> str:
@@ -209,7 +219,6 @@ class ServerProcess:
     def wait_healthy(self, timeout: float = 15.0, interval: float = 0.002) -> float:
         """Poll GET /_mock/health (a fresh connection each try) until 200; return the time."""
         deadline = time.perf_counter() + timeout
-        self.wait_url(timeout)
         host, port = self.host_port
         while True:
             conn = http.client.HTTPConnection(host, port, timeout=max(0.05, timeout))
@@ -234,9 +243,11 @@ class ServerProcess:
         return process_cpu_seconds(self.pid)
 
     def stderr(self) -> str:
+        if self._stderr_text is not None:
+            return self._stderr_text
         with contextlib.suppress(OSError, ValueError):
             self._stderr_file.seek(0)
-            return self._stderr_file.read().decode("utf-8", "replace")
+            return str(self._stderr_file.read().decode("utf-8", "replace"))
         return ""
 
     def stop(self, timeout: float = 5.0) -> int | None:
@@ -250,6 +261,9 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait(timeout)
         self._reader.join(1.0)
+        if self._stderr_text is None:
+            self._stderr_text = self.stderr()
+            self._stderr_file.close()
         return self.proc.returncode
 
 
@@ -316,3 +330,39 @@ def busy_cores(seconds: float = 1.0) -> float | None:
     if total <= 0:
         return None
     return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / total)
+
+
+class Interference:
+    """CPU that processes other than ours used while a benchmark ran, in cores.
+
+    Machine-wide busy time (/proc/stat) minus this process, its reaped children (servers and load
+    generators that have stopped) and the still-running shared server. Near 0 means the figures
+    had the machine to themselves; 0.5 means other work took half a core on average.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._start = self._sample()
+
+    def _sample(self) -> tuple[float, float, float, float] | None:
+        try:
+            values = [int(x) for x in
+                      Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        machine_busy = (sum(values[:8]) - idle) / ticks  # guest time is already in user
+        own = os.times()
+        ours = own.user + own.system + own.children_user + own.children_system
+        return time.perf_counter(), machine_busy, ours, self._ctx.shared_server_cpu()
+
+    def cores(self) -> float | None:
+        end = self._sample()
+        if self._start is None or end is None:
+            return None
+        wall = end[0] - self._start[0]
+        if wall <= 0:
+            return None
+        others = (end[1] - self._start[1]) - (end[2] - self._start[2]) - (end[3] - self._start[3])
+        return max(0.0, others / wall)

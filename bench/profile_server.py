@@ -3,8 +3,8 @@
     python bench/profile_server.py [--endpoint methods|token|create|query] [--connections 16]
                                    [--seconds 3] [--timer cpu|wall] [--top 30]
 
-Starts `pay1st-mock serve` under cProfile in every thread (``_serve_variant.py --profile``), drives it
-with the raw-socket load generator from a separate process, stops it, writes
+Starts `pay1st-mock serve` under cProfile in every thread (``_serve_variant.py --profile``),
+drives it with the raw-socket load generator from a separate process, stops it, writes
 bench/results/profile-<endpoint>-c<connections>-<timer>.prof and prints the top functions.
 cProfile slows the server several-fold: read the shares, not the absolute figures.
 """
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             connections=args.connections, duration=args.seconds, warmup=0.3,
             server_pid=server.pid))
     print(f"{args.endpoint}: {result['requests_per_s']:.0f} req/s under the profiler, "
-          f"{result['errors']} errors, server CPU {result['server_cpu_pct_of_one_core']:.0f}% "
-          f"of one core")
+          f"{result['errors']} errors {result['error_kinds'] or ''}, "
+          f"server CPU {result['server_cpu_pct_of_one_core']:.0f}% of one core")
     buffer = io.StringIO()
     stats = pstats.Stats(str(out), stream=buffer)
     stats.sort_stats("tottime").print_stats(args.top)

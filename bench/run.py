@@ -77,23 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     metrics: list[harness.Metric] = []
     failures: dict[str, str] = {}
     per_benchmark: dict[str, float] = {}
+    interference: dict[str, float | None] = {}
     try:
         for name, fn in benchmarks:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
+            watch = harness.Interference(ctx)
             try:
                 metrics += fn(ctx)
-            except Exception:  # noqa: BLE001 — report it, go on with the others
+            except Exception:
                 failures[name] = traceback.format_exc()
                 print(failures[name], file=sys.stderr)
             per_benchmark[name] = round(time.perf_counter() - t0, 2)
+            interference[name] = watch.cores()
     finally:
         ctx.close()
-    busy_after = harness.busy_cores(1.0)
-    metrics += [
-        harness.Metric("machine busy before the run (other processes)", busy_before, "cores"),
-        harness.Metric("machine busy after the run (other processes)", busy_after, "cores"),
-    ]
+    metrics.append(harness.Metric("machine busy just before the run", busy_before, "cores"))
+    metrics += [harness.Metric(f"other processes' CPU during {name.split('.')[-1]}", cores,
+                               "cores") for name, cores in interference.items()]
+    disturbed = [name for name, cores in interference.items()
+                 if cores is not None and cores > BUSY_WARNING_CORES]
 
     print()
     print(harness.format_table(metrics))
@@ -102,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(metrics)} metrics, {sum(m.ok is True for m in metrics)} targets met, "
           f"{len(missed)} missed" + (f", {len(failures)} benchmark(s) failed to run: "
                                      + ", ".join(failures) if failures else ""))
+    if disturbed:
+        print(f"warning: other processes used > {BUSY_WARNING_CORES} cores during "
+              f"{', '.join(disturbed)}; those figures are pessimistic, run again on a quiet "
+              "machine")
 
     report = {
         "schema": 1,
@@ -110,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "machine": machine,
         "benchmark_seconds": per_benchmark,
+        "other_processes_cores": interference,
+        "disturbed": disturbed,
         "metrics": [m.as_json() for m in metrics],
         "missed": [m.name for m in missed],
         "failures": failures,

@@ -170,13 +170,6 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path, name: str) -> No
     assert "PAY1ST_MOCK_URL=" not in result.stdout
 
 
-def test_missing_config_file_exits_2(tmp_path: Path) -> None:
-    result = run_cli("serve", "--port", "0", "--data", ":memory:", "--config",
-                     str(tmp_path / "absent.toml"), cwd=tmp_path)
-    assert result.returncode == 2
-    assert "absent.toml" in result.stderr and "no such config file" in result.stderr
-
-
 def test_port_in_use_exits_2_suggesting_port_0(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
@@ -279,11 +272,15 @@ def test_in_process_sign_gateway_defaults_the_timestamp_to_now() -> None:
     assert verify_request(GATEWAY_KEY, lines["X-TIMESTAMP"], b"{}", lines["X-SIGNATURE"])
 
 
-def test_server_process_helper_reports_an_early_exit(tmp_path: Path) -> None:
-    """The harness itself: a server that dies before printing its URL fails fast, not late."""
-    server = ServerProcess(["--config", str(tmp_path / "absent.toml")], tmp_path)
+def test_missing_config_file_exits_2_before_listening(tmp_path: Path) -> None:
+    """Also checks the harness: a server that dies before printing its URL fails fast."""
+    server = ServerProcess(["--data", ":memory:", "--config", str(tmp_path / "absent.toml")],
+                           tmp_path)
     try:
         with pytest.raises(AssertionError, match="exited"):
             server.wait_for_url(timeout=10)
+        assert server.process.returncode == 2
+        assert "absent.toml" in server.stderr and "no such config file" in server.stderr
+        assert "Traceback" not in server.stderr
     finally:
         server.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -44,11 +43,12 @@ class FormError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
 class StaleStep(Exception):
     """The payment already left the step the form was for (a double submit)."""
 
-    payment: Payment
+    def __init__(self, payment: Payment) -> None:
+        super().__init__(f"payment {payment.reference} is at step {payment.step}")
+        self.payment = payment
 
 
 class Checkout:
@@ -223,8 +223,8 @@ class Checkout:
                     partner_id=partner.id, kind="payment_event", reference=moved.reference,
                     event=status, url=payment_webhook_url(moved, partner),
                     body=jsontext.dumps(payment_event(moved, partner)), now=now)
-        if status in WEBHOOK_STATUSES:
-            self._outbox_changed()
+                # Wake the dispatcher only once the event is committed, or it may look too soon.
+                self._db.after_commit(self._outbox_changed)
         return moved
 
     # -- step handlers: (engine, payment, form) -> payment ---------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -42,6 +42,7 @@ class Database:
         self._connection.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
+        self._after: list[Callable[[], None]] = []
         self._configure()
 
     def _configure(self) -> None:
@@ -59,7 +60,11 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the database for one atomic unit of work; nested calls join the outer one."""
+        """Hold the database for one atomic unit of work; nested calls join the outer one.
+
+        Callbacks registered with ``after_commit`` run once the outermost transaction has
+        committed and the lock is released (and are dropped on rollback).
+        """
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -74,11 +79,23 @@ class Database:
                 yield self._connection
             except BaseException:
                 self._connection.execute("ROLLBACK")
+                self._after.clear()
                 raise
             else:
                 self._connection.execute("COMMIT")
             finally:
                 self._depth = 0
+            callbacks, self._after = self._after, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the current transaction commits (at once outside one)."""
+        with self._lock:
+            if self._depth:
+                self._after.append(callback)
+                return
+        callback()
 
     def record_start(self) -> int:
         """Count one more start of the emulator on this database; return the count (1 = first)."""
