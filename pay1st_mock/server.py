@@ -14,7 +14,7 @@ from typing import Any
 from waitress import wasyncore
 from waitress.server import create_server
 
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 2  # measured: more workers only add lock contention on 2 cores (bench/)
 
 
 class HttpServer:

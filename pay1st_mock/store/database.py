@@ -89,6 +89,15 @@ class Database:
         for callback in callbacks:
             callback()
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Hold the database for reads only: no write lock is taken in SQLite.
+
+        Inside a ``transaction()`` it simply joins it.
+        """
+        with self._lock:
+            yield self._connection
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the current transaction commits (at once outside one)."""
         with self._lock:

@@ -76,7 +76,7 @@ class DeliveryRepository:
 
     def get(self, delivery_id: int) -> Delivery | None:
         """Return one delivery."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
         return _delivery(row) if row else None
 
@@ -91,7 +91,7 @@ class DeliveryRepository:
                 args.append(value)
         query += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             return [_delivery(row) for row in conn.execute(query, args).fetchall()]
 
     def due(self, now: float, busy_references: set[str], limit: int = 32) -> list[Delivery]:
@@ -100,7 +100,7 @@ class DeliveryRepository:
         A delivery waits while an older one of the same reference is still pending, so the
         partner sees one payment's events in order. ``busy_references`` are being sent now.
         """
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 """SELECT d.* FROM deliveries d
                    WHERE d.status = 'PENDING' AND d.next_attempt_at <= ?
@@ -112,7 +112,7 @@ class DeliveryRepository:
 
     def next_due_at(self) -> float | None:
         """Return when the earliest pending delivery is due, if any is pending."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             (when,) = conn.execute("SELECT MIN(next_attempt_at) FROM deliveries "
                                    "WHERE status = 'PENDING'").fetchone()
         return float(when) if when is not None else None
@@ -135,7 +135,7 @@ class DeliveryRepository:
 
     def attempts(self, delivery_id: int) -> list[Attempt]:
         """Return every attempt of a delivery, in order."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT number, at, url, request_headers, request_body, response_status, "
                 "response_body, duration_ms, error FROM delivery_attempts WHERE delivery_id = ? "
@@ -149,6 +149,6 @@ class DeliveryRepository:
 
     def counts(self) -> dict[str, Any]:
         """Return the number of deliveries per status (for health and benchmarks)."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
             return {status: count for status, count in rows.fetchall()}

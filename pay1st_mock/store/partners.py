@@ -65,31 +65,31 @@ class PartnerRepository:
 
     def get(self, partner_id: int) -> Partner | None:
         """Return the partner with that id, if any."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute("SELECT * FROM partners WHERE id = ?", (partner_id,)).fetchone()
         return _row_to_partner(row) if row else None
 
     def find_by_api_key(self, api_key: str) -> Partner | None:
         """Return the partner owning ``api_key``, if any."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute("SELECT * FROM partners WHERE api_key = ?", (api_key,)).fetchone()
         return _row_to_partner(row) if row else None
 
     def code_taken(self, code: str) -> bool:
         """Tell whether a partner already uses ``code``."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             return conn.execute("SELECT 1 FROM partners WHERE code = ?", (code,)).fetchone() \
                 is not None
 
     def all(self) -> list[Partner]:
         """Return every partner, by id."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute("SELECT * FROM partners ORDER BY id").fetchall()
         return [_row_to_partner(row) for row in rows]
 
     def next_id(self) -> int:
         """Return an id no partner uses (above every stored id)."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             (highest,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM partners").fetchone()
         return int(highest) + 1
 

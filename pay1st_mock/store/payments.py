@@ -109,13 +109,13 @@ class PaymentRepository:
         if partner_id is not None:
             query += " AND partner_id = ?"
             args.append(partner_id)
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute(query, args).fetchone()
         return _row_to_payment(row) if row else None
 
     def find_by_partner_reference(self, partner_id: int, partner_reference: str) -> Payment | None:
         """Return the partner's payment created with ``partner_reference``, if any."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute("SELECT * FROM payments WHERE partner_id = ? AND "
                                "partner_reference = ?", (partner_id, partner_reference)).fetchone()
         return _row_to_payment(row) if row else None
@@ -132,7 +132,7 @@ class PaymentRepository:
             args.append(status)
         query += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
         args.append(limit)
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(query, args).fetchall()
         return [_row_to_payment(row) for row in rows]
 
@@ -155,7 +155,7 @@ class PaymentRepository:
 
     def stale(self, status: str, updated_before: float, limit: int = 100) -> list[Payment]:
         """Return payments in ``status`` untouched since ``updated_before`` (oldest first)."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute("SELECT * FROM payments WHERE status = ? AND updated_at <= ? "
                                 "ORDER BY updated_at LIMIT ?",
                                 (status, updated_before, limit)).fetchall()
@@ -163,7 +163,7 @@ class PaymentRepository:
 
     def history(self, reference: str) -> list[StatusChange]:
         """Return the payment's status changes, oldest first."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute("SELECT status, at FROM payment_history WHERE reference = ? "
                                 "ORDER BY id", (reference,)).fetchall()
         return [StatusChange(row["status"], row["at"]) for row in rows]
@@ -179,7 +179,7 @@ class PaymentRepository:
 
     def fulfilments(self, reference: str) -> list[Fulfilment]:
         """Return every fulfilment line recorded for the payment, oldest first."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT sku, quantity, fulfilment_status, fulfilment_time, received_at "
                 "FROM fulfilments WHERE reference = ? ORDER BY id", (reference,)).fetchall()

@@ -42,7 +42,7 @@ class TokenRepository:
 
     def find(self, token: str) -> TokenRecord | None:
         """Return the record of ``token``, if it was ever issued."""
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute(
                 "SELECT partner_id, kind, issued_at, expires_at, revoked_at FROM tokens "
                 "WHERE token_hash = ?", (token_hash(token),)).fetchone()

@@ -135,10 +135,13 @@ def access_partner() -> Partner:
 
 def verify_signature(partner: Partner, required: bool) -> None:
     """Check ``X-SIGNATURE``/``X-TIMESTAMP`` over the raw body with the partner's signing key."""
+    timestamp, signature = request.headers.get("X-TIMESTAMP"), request.headers.get("X-SIGNATURE")
+    if not required and timestamp is None and signature is None:
+        return
     svc = services()
     check_request_signature(
-        signing_key=partner.config.signing_key, timestamp=request.headers.get("X-TIMESTAMP"),
-        signature=request.headers.get("X-SIGNATURE"), body=request.get_data(cache=True),
+        signing_key=partner.config.signing_key, timestamp=timestamp, signature=signature,
+        body=request.get_data(cache=True),
         now=svc.clock.now(), tolerance=svc.settings.timestamp_tolerance_seconds,
         required=required)
 
