@@ -54,3 +54,12 @@ def test_python_flow_runs_as_shown(live_url: str) -> None:
     assert result.returncode == 0, result.stderr
     reference, status = result.stdout.split()
     assert re.fullmatch(r"C-\d{15}-P", reference) and status == "NEW"
+
+
+def test_outcome_table_matches_the_engine_data() -> None:
+    from pay1st_mock.domain.outcome_table import TABLE
+
+    text = README.read_text("utf-8")
+    section = text.split("<!-- outcome-table:", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| (.+?) \| (.+?) \|$", section, re.M)[2:]
+    assert rows == [(r.flow, r.value, r.outcome) for r in TABLE]
