@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from pay1st_mock.errors import Pay1stError, envelope
@@ -16,9 +16,17 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LA
 
 
 def render(error: Pay1stError) -> Response:
-    """Render a ``Pay1stError`` as the envelope with its status."""
-    body = envelope(error.code, error.message, services().randomness.session_id())
-    return json_response(body, status=error.status)
+    """Render a ``Pay1stError``: the envelope, or an error page under ``/checkout`` (people)."""
+    session_id = services().randomness.session_id()
+    if request.path.startswith("/checkout"):
+        page = render_template("checkout/error.html", title=_TITLES.get(error.status, "Error"),
+                               message=f"{error.message} (session {session_id})")
+        return Response(page, status=error.status, mimetype="text/html")
+    return json_response(envelope(error.code, error.message, session_id), status=error.status)
+
+
+_TITLES = {404: "Page not found", 405: "Not allowed", 400: "Bad request",
+           500: "Something went wrong"}
 
 
 def _from_http(exc: HTTPException) -> Response:

@@ -1,0 +1,514 @@
+"""Webhook benchmarks: delivery latency and the full partner flow (token → … → fulfilment).
+
+A partner listener runs inside the benchmark process: a minimal raw-socket HTTP/1.1 server that
+notes the arrival time (``time.perf_counter``) as soon as a request's body is in, answers 200 at
+once, and only then parses the body, checks the signature and hands the event to whoever waits
+for that payment ``reference``. The server under test is a `pay1st-mock serve` subprocess on
+127.0.0.1; payments are completed headlessly with ``POST /_mock/payments/{reference}/complete``
+and the dispatcher POSTs the Payment Webhook Event to the payment's ``webhookUrl`` (the listener).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import harness
+import requests
+from gateway import (
+    API_KEY,
+    API_SECRET,
+    CREATE_PATH,
+    PAYMENT_MEDIA_TYPE,
+    SIGNING_KEY,
+    TOKEN_PATH,
+    RawClient,
+    basic_auth,
+    get_access_token,
+    sign,
+    timestamp_now,
+)
+from harness import Context, Metric, percentile
+from loadgen import RequestSpec
+
+FULFIL_PATH = "/api/pay1st/payments/fulfilments"
+COMPLETE_PATH = "/_mock/payments/{reference}/complete"
+WEBHOOK_PATH = "/partner/webhooks/pay1st"
+COMPLETE_BODY = json.dumps({"outcome": "success"}).encode()
+SKU = "12345"
+
+# Target from the issue (2-core machine).
+WEBHOOK_P50_MS = 10.0
+WEBHOOK_WAIT_S = 5.0  # a webhook later than this counts as missing
+FLOW_CONCURRENCY = 8
+
+_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+_MAX_HEAD = 65536
+_MAX_BODY = 1 << 20
+
+
+# --------------------------------------------------------------------------- the partner listener
+
+
+@dataclass
+class Arrival:
+    """One webhook as the listener got it."""
+
+    at: float  # time.perf_counter() when the whole request was in
+    wall: float  # time.time() at the same moment
+    path: str
+    reference: str | None
+    status: str | None
+    signed_at: float | None  # the X-TIMESTAMP header as epoch seconds (the dispatcher's clock)
+    signature_ok: bool
+
+
+@dataclass
+class WebhookListener:
+    """A partner endpoint on 127.0.0.1:<free port>: one thread per connection, keep-alive."""
+
+    signing_key: str = SIGNING_KEY
+    arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
+    unmatched: int = 0  # requests without a usable reference
+    bad_signatures: int = 0
+    received: int = 0
+    connections: int = 0
+
+    def __post_init__(self) -> None:
+        self._condition = threading.Condition()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self._open: set[socket.socket] = set()
+        self._closed = False
+        self._thread = threading.Thread(target=self._accept, name="bench-listener",
+                                        daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}{WEBHOOK_PATH}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # closed
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._condition:
+                if self._closed:
+                    conn.close()
+                    return
+                self._open.add(conn)
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), name="bench-listener-conn",
+                             daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        perf, wall = time.perf_counter, time.time
+        buf = b""
+        try:
+            while True:
+                end = buf.find(b"\r\n\r\n")
+                while end < 0:
+                    chunk = conn.recv(65536)
+                    if not chunk or len(buf) > _MAX_HEAD:
+                        return
+                    buf += chunk
+                    end = buf.find(b"\r\n\r\n")
+                head, rest = buf[:end], buf[end + 4:]
+                length = min(_content_length(head), _MAX_BODY)
+                while len(rest) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    rest += chunk
+                at, at_wall = perf(), wall()
+                conn.sendall(_ANSWER)
+                body, buf = rest[:length], rest[length:]
+                self._record(head, body, at, at_wall)
+                if b"\r\nconnection: close" in head.lower():
+                    return
+        except OSError:
+            return
+        finally:
+            with self._condition:
+                self._open.discard(conn)
+            conn.close()
+
+    def _record(self, head: bytes, body: bytes, at: float, at_wall: float) -> None:
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        path = parts[1] if len(parts) > 1 else ""
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        stamp = headers.get("x-timestamp", "")
+        expected = sign(stamp, body)
+        signature_ok = hmac.compare_digest(expected, headers.get("x-signature", "").lower())
+        reference = status = None
+        with contextlib.suppress(ValueError, AttributeError):
+            event = json.loads(body)
+            reference, status = event.get("reference"), event.get("status")
+        arrival = Arrival(at, at_wall, path, reference if isinstance(reference, str) else None,
+                          status if isinstance(status, str) else None, _epoch(stamp),
+                          signature_ok)
+        with self._condition:
+            self.received += 1
+            self.bad_signatures += not signature_ok
+            if arrival.reference is None:
+                self.unmatched += 1
+            else:
+                self.arrivals.setdefault(arrival.reference, []).append(arrival)
+                self._condition.notify_all()
+
+    def take(self, reference: str, status: str = "SUCCESSFUL",
+             timeout: float = WEBHOOK_WAIT_S) -> Arrival | None:
+        """Wait for the ``status`` event of ``reference`` and remove it; None after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                found = self.arrivals.get(reference, [])
+                for index, arrival in enumerate(found):
+                    if arrival.status == status:
+                        del found[index]
+                        if not found:
+                            del self.arrivals[reference]
+                        return arrival
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._condition.wait(remaining)
+
+    def leftovers(self) -> int:
+        """Events received but never taken (e.g. a PENDING before the SUCCESSFUL)."""
+        with self._condition:
+            return sum(len(found) for found in self.arrivals.values())
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            still_open = list(self._open)
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        for conn in still_open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        self._thread.join(2.0)
+
+
+@contextlib.contextmanager
+def listening() -> Iterator[WebhookListener]:
+    listener = WebhookListener()
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
+def _content_length(head: bytes) -> int:
+    lower = head.lower()
+    start = lower.find(b"\r\ncontent-length:")
+    if start < 0:
+        return 0
+    start += len(b"\r\ncontent-length:")
+    stop = lower.find(b"\r\n", start)
+    try:
+        return max(0, int(lower[start:stop if stop >= 0 else None].strip()))
+    except ValueError:
+        return 0
+
+
+def _epoch(stamp: str) -> float | None:
+    """``2024-01-01T00:00:00.123456Z`` (any number of fraction digits) → epoch seconds."""
+    if not stamp.endswith("Z"):
+        return None
+    whole, _, fraction = stamp[:-1].partition(".")
+    try:
+        base = datetime.fromisoformat(whole + "+00:00").timestamp()
+        return base + (float("0." + fraction) if fraction.isdigit() else 0.0)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- partner requests
+
+
+def create_spec(access_token: str, webhook_url: str) -> RequestSpec:
+    """A signed Create Payment Request with a fresh partnerReference and ``webhookUrl``."""
+    body = json.dumps({
+        "countryCode": "NG", "currencyCode": "NGN", "amount": 100,
+        "partnerReference": str(uuid.uuid4()), "webhookUrl": webhook_url,
+        "products": [{"title": "10 Credits", "sku": SKU, "price": 100, "quantity": 1,
+                      "currencyCode": "NGN"}],
+        "metadata": [{"key": "customerId", "value": "1"}],
+    }).encode()
+    stamp = timestamp_now()
+    return RequestSpec("POST", CREATE_PATH, {
+        "AccessToken": f"Bearer {access_token}", "Content-Type": PAYMENT_MEDIA_TYPE,
+        "X-TIMESTAMP": stamp, "X-SIGNATURE": sign(stamp, body)}, body)
+
+
+def fulfil_spec(access_token: str, reference: str) -> RequestSpec:
+    """A signed Fulfilment Completion for the payment's one SKU."""
+    body = json.dumps({"reference": reference, "products": [
+        {"sku": SKU, "fulfilmentStatus": "FULFILLED", "quantity": 1}]}).encode()
+    stamp = timestamp_now()
+    return RequestSpec("POST", FULFIL_PATH, {
+        "AccessToken": f"Bearer {access_token}", "Content-Type": PAYMENT_MEDIA_TYPE,
+        "X-TIMESTAMP": stamp, "X-SIGNATURE": sign(stamp, body)}, body)
+
+
+def complete_spec(reference: str) -> RequestSpec:
+    return RequestSpec("POST", COMPLETE_PATH.format(reference=reference),
+                       {"Content-Type": "application/json"}, COMPLETE_BODY)
+
+
+def _ms(values: list[float], p: float) -> float:
+    return percentile(values, p) * 1000
+
+
+# --------------------------------------------------------------------------- webhook latency
+
+
+def webhook_latency(ctx: Context) -> list[Metric]:
+    """Sequential: control-API complete sent → the listener has the SUCCESSFUL webhook."""
+    server = ctx.server()
+    base = server.wait_url()
+    host, port = server.host_port
+    count, warmup = (50 if ctx.quick else 200), 10
+    token = get_access_token(base)
+    latencies: list[float] = []  # complete sent → webhook in (s)
+    responses: list[float] = []  # complete sent → its response read (s)
+    to_signed: list[float] = []  # complete sent → dispatcher's X-TIMESTAMP (wall clock, s)
+    signed_to_in: list[float] = []  # X-TIMESTAMP → webhook in (wall clock, s)
+    errors = {"create": 0, "complete": 0, "missing": 0, "bad_signature": 0}
+    before_response = 0
+    with listening() as listener:
+        client = RawClient(host, port)
+        try:
+            creates = [client.prepare(create_spec(token, listener.url))
+                       for _ in range(warmup + count)]
+            references = []
+            for prepared in creates:  # untimed set-up
+                status, body = client.send(prepared)
+                if status == 201:
+                    references.append(str(json.loads(body)["reference"]))
+                else:
+                    errors["create"] += 1
+            completes = [client.prepare(complete_spec(r)) for r in references]
+            perf, wall = time.perf_counter, time.time
+            for index, (reference, prepared) in enumerate(zip(references, completes,
+                                                              strict=True)):
+                sent_wall = wall()
+                t0 = perf()
+                status, _ = client.send(prepared)
+                t1 = perf()
+                if status != 200:
+                    errors["complete"] += 1
+                    continue
+                arrival = listener.take(reference)
+                if arrival is None:
+                    errors["missing"] += 1
+                    continue
+                if not arrival.signature_ok:
+                    errors["bad_signature"] += 1
+                if index < warmup:
+                    continue
+                latencies.append(arrival.at - t0)
+                responses.append(t1 - t0)
+                before_response += arrival.at < t1
+                if arrival.signed_at is not None:
+                    to_signed.append(arrival.signed_at - sent_wall)
+                    signed_to_in.append(arrival.wall - arrival.signed_at)
+        finally:
+            client.close()
+        leftovers, connections = listener.leftovers(), listener.connections
+    error_total = sum(errors.values())
+    ctx.details["webhook_latency"] = {
+        "count": count, "warmup": warmup, "timed": len(latencies), "errors": errors,
+        "latency_ms": {p: _ms(latencies, p) for p in (0, 50, 90, 99, 100)},
+        "complete_response_ms": {p: _ms(responses, p) for p in (50, 90, 99)},
+        "complete_sent_to_dispatcher_signs_ms": {p: _ms(to_signed, p) for p in (50, 90, 99)},
+        "dispatcher_signs_to_listener_ms": {p: _ms(signed_to_in, p) for p in (50, 90, 99)},
+        "webhook_before_complete_response": before_response,
+        "events_not_taken": leftovers, "listener_connections": connections,
+        "client": "raw socket (rawhttp), requests pre-built",
+    }
+    return [
+        Metric("webhook latency p50 (complete sent → listener has it)", _ms(latencies, 50), "ms",
+               WEBHOOK_P50_MS),
+        Metric("webhook latency p99", _ms(latencies, 99), "ms"),
+        Metric("  complete call p50 (send → response)", _ms(responses, 50), "ms"),
+        Metric("  complete sent → dispatcher signs (p50)", _ms(to_signed, 50), "ms"),
+        Metric("  dispatcher signs → listener has it (p50)", _ms(signed_to_in, 50), "ms"),
+        Metric("webhook latency errors", error_total, "count", 0),
+    ]
+
+
+# --------------------------------------------------------------------------- full flow
+
+
+@dataclass
+class FlowStats:
+    """What one worker thread saw."""
+
+    done: int = 0
+    durations: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def fail(self, stage: str) -> None:
+        self.errors[stage] = self.errors.get(stage, 0) + 1
+
+
+class Partner:
+    """One partner backend thread: its own ``requests.Session`` and, per flow, its own token."""
+
+    def __init__(self, base: str, listener: WebhookListener) -> None:
+        self.base = base
+        self.listener = listener
+        self.session = requests.Session()
+        self.session.trust_env = False  # 127.0.0.1 only, never through a proxy
+        self.token_body = json.dumps({"role": "API_USER"}).encode()
+        self.token_headers = {"Authorization": basic_auth(),
+                              "Content-Type": "application/vnd.carry1st.payments."
+                                              "partnerauthentication+json"}
+
+    def _post(self, spec: RequestSpec) -> requests.Response:
+        return self.session.post(self.base + spec.path, data=spec.body, headers=spec.headers,
+                                 timeout=10)
+
+    def flow(self, stats: FlowStats) -> None:
+        """token → create (signed) → complete → webhook in → fulfilment (signed)."""
+        t0 = time.perf_counter()
+        try:
+            response = self.session.post(self.base + TOKEN_PATH, data=self.token_body,
+                                         headers=self.token_headers, timeout=10)
+            if response.status_code != 200:
+                return stats.fail("token")
+            token = response.json()["accessToken"]
+            response = self._post(create_spec(token, self.listener.url))
+            if response.status_code != 201:
+                return stats.fail("create")
+            reference = response.json()["reference"]
+            response = self._post(complete_spec(reference))
+            if response.status_code != 200:
+                return stats.fail("complete")
+            arrival = self.listener.take(reference)
+            if arrival is None:
+                return stats.fail("webhook missing")
+            if not arrival.signature_ok:
+                return stats.fail("webhook signature")
+            response = self._post(fulfil_spec(token, reference))
+            if response.status_code != 200:
+                return stats.fail("fulfil")
+        except (requests.RequestException, ValueError, KeyError):
+            return stats.fail("exception")
+        stats.durations.append(time.perf_counter() - t0)
+        stats.done += 1
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def run_flows(base: str, listener: WebhookListener, threads: int, duration: float,
+              warmup_flows: int, server_pid: int) -> dict[str, Any]:
+    """``threads`` partners each run flows back to back for ``duration`` s after a warm-up."""
+    partners = [Partner(base, listener) for _ in range(threads)]
+    stats = [FlowStats() for _ in range(threads)]
+    barrier = threading.Barrier(threads + 1)
+    deadline = [0.0]
+
+    def work(partner: Partner, mine: FlowStats) -> None:
+        warm = FlowStats()
+        for _ in range(warmup_flows):
+            partner.flow(warm)
+        barrier.wait()
+        while time.perf_counter() < deadline[0]:
+            partner.flow(mine)
+
+    workers = [threading.Thread(target=work, args=(p, s), daemon=True)
+               for p, s in zip(partners, stats, strict=True)]
+    for worker in workers:
+        worker.start()
+    try:
+        # The deadline is set before the barrier opens, so no worker reads it unset.
+        deadline[0] = time.perf_counter() + 3600.0
+        barrier.wait(timeout=60)
+        started = time.perf_counter()
+        deadline[0] = started + duration
+        cpu0, server0 = time.process_time(), harness.process_cpu_seconds(server_pid)
+        for worker in workers:
+            worker.join(duration + 60)
+        elapsed = time.perf_counter() - started
+        cpu1, server1 = time.process_time(), harness.process_cpu_seconds(server_pid)
+    finally:
+        for partner in partners:
+            partner.close()
+    done = sum(s.done for s in stats)
+    errors: dict[str, int] = {}
+    for s in stats:
+        for stage, n in s.errors.items():
+            errors[stage] = errors.get(stage, 0) + n
+    durations = [d for s in stats for d in s.durations]
+    server_cpu = (None if server0 is None or server1 is None
+                  else (server1 - server0) / elapsed * 100)
+    return {
+        "threads": threads, "duration_s": elapsed, "flows": done,
+        "flows_per_s": done / elapsed if elapsed > 0 else float("nan"),
+        "errors": errors, "error_count": sum(errors.values()),
+        "flow_ms": {p: _ms(durations, p) for p in (50, 90, 99)},
+        "server_cpu_pct_of_one_core": server_cpu,
+        "bench_process_cpu_pct_of_one_core": (cpu1 - cpu0) / elapsed * 100,
+    }
+
+
+def gateway_flow(ctx: Context) -> list[Metric]:
+    """token → create → complete → webhook → fulfilment: flows/s, 1 then 8 concurrent."""
+    server = ctx.server()
+    base = server.wait_url()
+    duration = 2.0 if ctx.quick else 5.0
+    metrics: list[Metric] = []
+    details: dict[str, Any] = {"cpu_count": os.cpu_count(), "client": "requests.Session per "
+                               "thread; signing (HMAC) and JSON are client work in the flow"}
+    with listening() as listener:
+        for threads in (1, FLOW_CONCURRENCY):
+            result = run_flows(base, listener, threads, duration, warmup_flows=3,
+                               server_pid=server.pid)
+            details[f"c{threads}"] = result
+            label = "sequential" if threads == 1 else f"{threads} concurrent"
+            metrics += [
+                Metric(f"full flow, {label} (token→…→fulfil)", result["flows_per_s"],
+                       "flows/s", better="higher"),
+                Metric("  errors", result["error_count"], "count"),
+                Metric("  flow p50", result["flow_ms"][50], "ms"),
+                Metric("  server CPU (% of one core)", result["server_cpu_pct_of_one_core"],
+                       "%"),
+                Metric("  bench process CPU: clients + listener (% of one core)",
+                       result["bench_process_cpu_pct_of_one_core"], "%"),
+            ]
+        details["listener"] = {"received": listener.received, "unmatched": listener.unmatched,
+                               "bad_signatures": listener.bad_signatures,
+                               "events_not_taken": listener.leftovers(),
+                               "connections": listener.connections}
+    ctx.details["gateway_flow"] = details
+    return metrics
+
+
+__all__ = ["API_KEY", "API_SECRET", "BENCHMARKS"]
+
+BENCHMARKS = [webhook_latency, gateway_flow]
