@@ -26,8 +26,7 @@ from typing import Any
 import harness
 import requests
 from gateway import (
-    API_KEY,
-    API_SECRET,
+    AUTH_MEDIA_TYPE,
     CREATE_PATH,
     PAYMENT_MEDIA_TYPE,
     SIGNING_KEY,
@@ -369,6 +368,7 @@ class FlowStats:
 
     done: int = 0
     durations: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(default_factory=dict)  # seconds per completed stage
     errors: dict[str, int] = field(default_factory=dict)
 
     def fail(self, stage: str) -> None:
@@ -384,42 +384,59 @@ class Partner:
         self.session = requests.Session()
         self.session.trust_env = False  # 127.0.0.1 only, never through a proxy
         self.token_body = json.dumps({"role": "API_USER"}).encode()
-        self.token_headers = {"Authorization": basic_auth(),
-                              "Content-Type": "application/vnd.carry1st.payments."
-                                              "partnerauthentication+json"}
+        self.token_headers = {"Authorization": basic_auth(), "Content-Type": AUTH_MEDIA_TYPE}
 
     def _post(self, spec: RequestSpec) -> requests.Response:
         return self.session.post(self.base + spec.path, data=spec.body, headers=spec.headers,
                                  timeout=10)
 
     def flow(self, stats: FlowStats) -> None:
-        """token → create (signed) → complete → webhook in → fulfilment (signed)."""
+        """Run one flow; count it as done or as failed at its first failing stage."""
         t0 = time.perf_counter()
         try:
-            response = self.session.post(self.base + TOKEN_PATH, data=self.token_body,
-                                         headers=self.token_headers, timeout=10)
-            if response.status_code != 200:
-                return stats.fail("token")
-            token = response.json()["accessToken"]
-            response = self._post(create_spec(token, self.listener.url))
-            if response.status_code != 201:
-                return stats.fail("create")
-            reference = response.json()["reference"]
-            response = self._post(complete_spec(reference))
-            if response.status_code != 200:
-                return stats.fail("complete")
-            arrival = self.listener.take(reference)
-            if arrival is None:
-                return stats.fail("webhook missing")
-            if not arrival.signature_ok:
-                return stats.fail("webhook signature")
-            response = self._post(fulfil_spec(token, reference))
-            if response.status_code != 200:
-                return stats.fail("fulfil")
+            failed = self._flow(stats.stages)
         except (requests.RequestException, ValueError, KeyError):
-            return stats.fail("exception")
+            failed = "exception"
+        if failed is not None:
+            stats.fail(failed)
+            return
         stats.durations.append(time.perf_counter() - t0)
         stats.done += 1
+
+    def _flow(self, stages: dict[str, list[float]]) -> str | None:
+        """token → create (signed) → complete → webhook in → fulfilment (signed)."""
+        perf = time.perf_counter
+        t0 = perf()
+        response = self.session.post(self.base + TOKEN_PATH, data=self.token_body,
+                                     headers=self.token_headers, timeout=10)
+        if response.status_code != 200:
+            return "token"
+        token = response.json()["accessToken"]
+        t1 = perf()
+        response = self._post(create_spec(token, self.listener.url))
+        if response.status_code != 201:
+            return "create"
+        reference = response.json()["reference"]
+        t2 = perf()
+        response = self._post(complete_spec(reference))
+        if response.status_code != 200:
+            return "complete"
+        t3 = perf()
+        arrival = self.listener.take(reference)
+        if arrival is None:
+            return "webhook missing"
+        if not arrival.signature_ok:
+            return "webhook signature"
+        t4 = perf()
+        response = self._post(fulfil_spec(token, reference))
+        if response.status_code != 200:
+            return "fulfil"
+        t5 = perf()
+        for stage, seconds in (("token", t1 - t0), ("create", t2 - t1), ("complete", t3 - t2),
+                               ("webhook wait after complete", t4 - t3), ("fulfil", t5 - t4),
+                               ("complete sent → webhook in", arrival.at - t2)):
+            stages.setdefault(stage, []).append(seconds)
+        return None
 
     def close(self) -> None:
         self.session.close()
@@ -430,15 +447,20 @@ def run_flows(base: str, listener: WebhookListener, threads: int, duration: floa
     """``threads`` partners each run flows back to back for ``duration`` s after a warm-up."""
     partners = [Partner(base, listener) for _ in range(threads)]
     stats = [FlowStats() for _ in range(threads)]
-    barrier = threading.Barrier(threads + 1)
-    deadline = [0.0]
+    window = {"started": 0.0, "deadline": 0.0}
+
+    def open_window() -> None:  # run by the barrier once all have warmed up, before release
+        window["started"] = time.perf_counter()
+        window["deadline"] = window["started"] + duration
+
+    barrier = threading.Barrier(threads + 1, action=open_window)
 
     def work(partner: Partner, mine: FlowStats) -> None:
         warm = FlowStats()
         for _ in range(warmup_flows):
             partner.flow(warm)
         barrier.wait()
-        while time.perf_counter() < deadline[0]:
+        while time.perf_counter() < window["deadline"]:
             partner.flow(mine)
 
     workers = [threading.Thread(target=work, args=(p, s), daemon=True)
@@ -446,15 +468,11 @@ def run_flows(base: str, listener: WebhookListener, threads: int, duration: floa
     for worker in workers:
         worker.start()
     try:
-        # The deadline is set before the barrier opens, so no worker reads it unset.
-        deadline[0] = time.perf_counter() + 3600.0
         barrier.wait(timeout=60)
-        started = time.perf_counter()
-        deadline[0] = started + duration
         cpu0, server0 = time.process_time(), harness.process_cpu_seconds(server_pid)
         for worker in workers:
             worker.join(duration + 60)
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - window["started"]
         cpu1, server1 = time.process_time(), harness.process_cpu_seconds(server_pid)
     finally:
         for partner in partners:
@@ -465,6 +483,10 @@ def run_flows(base: str, listener: WebhookListener, threads: int, duration: floa
         for stage, n in s.errors.items():
             errors[stage] = errors.get(stage, 0) + n
     durations = [d for s in stats for d in s.durations]
+    stages: dict[str, list[float]] = {}
+    for s in stats:
+        for stage, seconds in s.stages.items():
+            stages.setdefault(stage, []).extend(seconds)
     server_cpu = (None if server0 is None or server1 is None
                   else (server1 - server0) / elapsed * 100)
     return {
@@ -472,6 +494,8 @@ def run_flows(base: str, listener: WebhookListener, threads: int, duration: floa
         "flows_per_s": done / elapsed if elapsed > 0 else float("nan"),
         "errors": errors, "error_count": sum(errors.values()),
         "flow_ms": {p: _ms(durations, p) for p in (50, 90, 99)},
+        "stage_ms": {stage: {p: _ms(seconds, p) for p in (50, 90, 99)}
+                     for stage, seconds in stages.items()},
         "server_cpu_pct_of_one_core": server_cpu,
         "bench_process_cpu_pct_of_one_core": (cpu1 - cpu0) / elapsed * 100,
     }
@@ -508,7 +532,5 @@ def gateway_flow(ctx: Context) -> list[Metric]:
     ctx.details["gateway_flow"] = details
     return metrics
 
-
-__all__ = ["API_KEY", "API_SECRET", "BENCHMARKS"]
 
 BENCHMARKS = [webhook_latency, gateway_flow]

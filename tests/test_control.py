@@ -382,3 +382,12 @@ def test_clock_advance_rejects_malformed_json(client: FlaskClient) -> None:
     response = client.post("/_mock/clock/advance", data="{seconds: 5",
                            content_type="application/json")
     _error(response, 400, "MALFORMED_JSON")
+
+
+@pytest.mark.parametrize("path", ["/_mock/payments", "/_mock/deliveries"])
+@pytest.mark.parametrize("limit", ["0", "-1", "1001", "ten"])
+def test_list_limit_out_of_range_is_400(client: FlaskClient, path: str, limit: str) -> None:
+    response = client.get(path, query_string={"limit": limit})
+    assert response.status_code == 400
+    assert response.get_json()["errorCode"] == "INVALID_PARAMETER"
+    assert "limit" in response.get_json()["errorMessage"]

@@ -75,6 +75,13 @@ def _authorise(reference: str | None, token: str | None) -> tuple[Payment, Partn
     return payment, partner
 
 
+def _from_form() -> tuple[Payment, Partner, str]:
+    """The payment, partner and token named by a posted checkout form (authorised)."""
+    token = request.form.get("accessToken") or ""
+    payment, partner = _authorise(request.form.get("reference"), token)
+    return payment, partner, token
+
+
 def _page_url(payment: Payment, token: str) -> str:
     return "/checkout?" + urlencode({"reference": payment.reference, "accessToken": token})
 
@@ -140,9 +147,7 @@ def result() -> tuple[str, int]:
 @blueprint.post("/choose")
 def choose() -> Response:
     """Form: ``channelId`` → the chosen method's first step."""
-    token = request.form.get("accessToken")
-    payment, _ = _authorise(request.form.get("reference"), token)
-    assert token is not None
+    payment, _, token = _from_form()
     raw = request.form.get("channelId", "")
     try:
         payment = services().checkout.choose(payment.reference, int(raw) if raw.isdigit() else -1)
@@ -156,9 +161,7 @@ def choose() -> Response:
 @blueprint.post("/submit")
 def submit() -> Response | tuple[str, int]:
     """Form of the current step (``step`` names it) → the next step or the result."""
-    token = request.form.get("accessToken")
-    payment, partner = _authorise(request.form.get("reference"), token)
-    assert token is not None
+    payment, partner, token = _from_form()
     fields = {k: v for k, v in request.form.items() if k not in ("reference", "accessToken")}
     try:
         payment = services().checkout.submit(payment.reference, fields.pop("step", ""), fields)
@@ -172,9 +175,7 @@ def submit() -> Response | tuple[str, int]:
 @blueprint.post("/cancel")
 def cancel() -> Response:
     """Cancel button → CANCELLED and the cancel callback (unless already past cancelling)."""
-    token = request.form.get("accessToken")
-    payment, _ = _authorise(request.form.get("reference"), token)
-    assert token is not None
+    payment, _, token = _from_form()
     try:
         payment = services().checkout.cancel(payment.reference)
     except StaleStep as stale:
@@ -185,8 +186,6 @@ def cancel() -> Response:
 @blueprint.post("/leave")
 def leave() -> Response:
     """'Return to the shop' on a PENDING payment (voucher, phone) → the pending callback."""
-    token = request.form.get("accessToken")
-    payment, _ = _authorise(request.form.get("reference"), token)
-    assert token is not None
+    payment, _, token = _from_form()
     target = services().checkout.callback_url(payment) if payment.status == "PENDING" else None
     return redirect(target or _page_url(payment, token), code=303)

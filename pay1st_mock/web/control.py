@@ -97,7 +97,7 @@ def list_payments() -> Response:
     partner_id = _int_arg("partnerId")
     if partner_id is not None:
         svc.partners.get(partner_id)
-    limit = _int_arg("limit") or 100
+    limit = _limit()
     status = request.args.get("status") or None
     repo = svc.payments
     return json_response({"payments": [
@@ -134,7 +134,7 @@ def list_deliveries() -> Response:
     """``?partnerId=&reference=&status=&limit=`` → 200 ``{deliveries: [...]}``, newest first."""
     status = request.args.get("status") or None
     found = services().outbox.search(_int_arg("partnerId"), request.args.get("reference") or None,
-                                     status.upper() if status else None, _int_arg("limit") or 100)
+                                     status.upper() if status else None, _limit())
     return json_response({"deliveries": [_delivery(d) for d in found]})
 
 
@@ -169,6 +169,17 @@ def advance_clock() -> Response:
     clock.advance(float(body["seconds"]))
     services().dispatcher.wake()  # retries and abandonment that just fell due run now
     return json_response({"now": isoformat(clock.now()), "offsetSeconds": clock.offset})
+
+
+def _limit() -> int:
+    """The ``limit`` query parameter: 1 to 1000, default 100."""
+    limit = _int_arg("limit")
+    if limit is None:
+        return 100
+    if not 1 <= limit <= 1000:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter limit must be from 1 to 1000; got {limit}")
+    return limit
 
 
 def _int_arg(name: str) -> int | None:
