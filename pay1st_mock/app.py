@@ -16,12 +16,17 @@ from pay1st_mock.domain.tokens import TokenService
 from pay1st_mock.randomness import Randomness, seed_for_start
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.services import EXTENSION_KEY, Services
+from pay1st_mock.shop.catalogue import ShopCatalogue
+from pay1st_mock.shop.purchases import ShopService
+from pay1st_mock.shop.user_info import UserInfoClient
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
+from pay1st_mock.store.purchases import PurchaseRepository
 from pay1st_mock.store.tokens import TokenRepository
 from pay1st_mock.webhooks.dispatcher import Dispatcher
+from pay1st_mock.webhooks.events import EventPlanner
 from pay1st_mock.webhooks.outbox import Outbox
 from pay1st_mock.webhooks.signers import make_signer
 
@@ -35,6 +40,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """
     settings = settings or Settings()
     catalogue = Catalogue.load(settings.countries, settings.source)  # config errors first
+    shop_catalogue = ShopCatalogue.from_config(
+        settings.products, {p.id for p in settings.all_partners},
+        set(catalogue.country_codes), settings.source)
     clock = clock or Clock()
     db = Database(settings.data)
     # A seeded server restarted on kept data must not hand out its first run's tokens and
@@ -46,9 +54,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def outbox_changed() -> None:
         dispatcher.wake()
 
+    purchase_repo = PurchaseRepository(db)
+    shop = ShopService(db, shop_catalogue, catalogue, payment_repo, purchase_repo,
+                       UserInfoClient(purchase_repo, load_schemas(),
+                                      settings.user_info_timeout_seconds, clock.now),
+                       clock, randomness)
     checkout = Checkout(db, payment_repo, partner_repo, delivery_repo, catalogue, clock,
-                        randomness, settings.abandon_after_seconds, outbox_changed)
-    dispatcher = Dispatcher(delivery_repo, clock, make_signer(partner_repo),
+                        randomness, settings.abandon_after_seconds, outbox_changed,
+                        EventPlanner(purchase_repo, shop))
+    dispatcher = Dispatcher(delivery_repo, clock,
+                            make_signer(partner_repo, purchase_repo, shop_catalogue),
                             checkout.sweep_abandoned, settings.retry_delays_seconds,
                             settings.webhook_timeout_seconds)
     svc = Services(
@@ -61,7 +76,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         payments=PaymentService(db, payment_repo, catalogue, clock, randomness,
                                 settings.strict_amounts),
         checkout=checkout, outbox=Outbox(delivery_repo, clock, outbox_changed),
-        dispatcher=dispatcher,
+        dispatcher=dispatcher, shop=shop, purchases=purchase_repo,
     )
     svc.partners.bootstrap()
 
@@ -70,12 +85,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.extensions[EXTENSION_KEY] = svc
 
     from pay1st_mock.web import checkout as checkout_pages
-    from pay1st_mock.web import control, errors, gateway, index
+    from pay1st_mock.web import control, errors, gateway, index, shop_control, storefront
 
     errors.register(app)
     app.register_blueprint(gateway.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(checkout_pages.blueprint)
+    app.register_blueprint(storefront.blueprint)
+    app.register_blueprint(storefront.legacy)
+    app.register_blueprint(shop_control.blueprint)
     app.register_blueprint(index.blueprint)
     dispatcher.start()
     return app

@@ -76,6 +76,8 @@ class Settings:
     abandon_after_seconds: int = 1800
     partners: tuple[PartnerConfig, ...] = ()
     countries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    products: tuple[Mapping[str, Any], ...] = ()  # raw [[products]]; shop/catalogue.py builds them
+    user_info_timeout_seconds: float = 5.0
     source: str | None = None
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -134,6 +136,7 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
                                            Settings.abandon_after_seconds),
         partners=tuple(_partner(p) for p in raw.get("partners", [])),
         countries=raw.get("countries", {}),
+        products=tuple(raw.get("products", ())),
         source=source,
     )
 

@@ -13,7 +13,9 @@ from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.schemas import SchemaSet
+from pay1st_mock.shop.purchases import ShopService
 from pay1st_mock.store.database import Database
+from pay1st_mock.store.purchases import PurchaseRepository
 from pay1st_mock.webhooks.dispatcher import Dispatcher
 from pay1st_mock.webhooks.outbox import Outbox
 
@@ -36,6 +38,8 @@ class Services:
     checkout: Checkout
     outbox: Outbox
     dispatcher: Dispatcher
+    shop: ShopService
+    purchases: PurchaseRepository
 
     def close(self) -> None:
         """Stop the dispatcher (pending deliveries stay in the outbox) and close the database."""

@@ -9,11 +9,10 @@ double-clicked form) finds the payment already past that step and changes nothin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pay1st_mock import jsontext
 from pay1st_mock.clock import Clock
 from pay1st_mock.domain import outcome_table as table
 from pay1st_mock.domain.catalogue import Catalogue, Channel
@@ -23,7 +22,23 @@ from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.partners import Partner, PartnerRepository
 from pay1st_mock.store.payments import Payment, PaymentRepository
-from pay1st_mock.webhooks.payloads import WEBHOOK_STATUSES, payment_event, payment_webhook_url
+
+
+class OutboxEventLike(Protocol):
+    """A webhook to write: its kind, URL (None: no URL configured) and exact body."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def body(self) -> str: ...
+
+
+# Given the moved payment, its partner and the new status: the webhooks to write.
+EventsOf = Callable[[Payment, Partner, str], Sequence[OutboxEventLike]]
 
 # The first step of each flow once the customer has picked a channel.
 FIRST_STEP = {"card": "card", "phone_otp": "phone", "phone_pin": "phone", "voucher": "voucher",
@@ -57,7 +72,7 @@ class Checkout:
     def __init__(self, db: Database, payments: PaymentRepository, partners: PartnerRepository,
                  deliveries: DeliveryRepository, catalogue: Catalogue, clock: Clock,
                  randomness: Randomness, abandon_after: float,
-                 outbox_changed: Callable[[], None]) -> None:
+                 outbox_changed: Callable[[], None], events: EventsOf) -> None:
         self._db = db
         self._payments = payments
         self._partners = partners
@@ -67,6 +82,7 @@ class Checkout:
         self._random = randomness
         self._abandon_after = abandon_after
         self._outbox_changed = outbox_changed
+        self._events = events
 
     # -- what the customer does -------------------------------------------------------------
 
@@ -210,19 +226,20 @@ class Checkout:
 
     def _move(self, payment: Payment, *, status: str | None = None, step: str | None = None,
               step_data: dict[str, Any] | None = None, channel: Channel | None = None) -> Payment:
-        """Apply a change and, for a webhook status, write the event to the outbox, atomically."""
+        """Apply a change and write the webhooks it causes to the outbox, atomically."""
         now = self._clock.now()
         with self._db.transaction():
             self._payments.update(payment.reference, at=now, status=status, step=step,
                                   step_data=step_data, channel_id=channel.id if channel else None,
                                   channel_name=channel.name if channel else None)
             moved = self._get(payment.reference)
-            if status in WEBHOOK_STATUSES:
-                partner = self._partner(moved)
-                self._deliveries.enqueue(
-                    partner_id=partner.id, kind="payment_event", reference=moved.reference,
-                    event=status, url=payment_webhook_url(moved, partner),
-                    body=jsontext.dumps(payment_event(moved, partner)), now=now)
+            if status is None:
+                return moved
+            partner = self._partner(moved)
+            for event in self._events(moved, partner, status):
+                self._deliveries.enqueue(partner_id=partner.id, kind=event.kind,
+                                         reference=moved.reference, event=status, url=event.url,
+                                         body=event.body, now=now)
                 # Wake the dispatcher only once the event is committed, or it may look too soon.
                 self._db.after_commit(self._outbox_changed)
         return moved

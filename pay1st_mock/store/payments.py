@@ -33,6 +33,7 @@ class Payment:
     updated_at: float
     step: str = "choose"
     step_data: dict[str, Any] = field(default_factory=dict)
+    origin: str = "gateway"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def _row_to_payment(row: sqlite3.Row) -> Payment:
         metadata=jsontext.loads(row["metadata"]), channel_id=row["channel_id"],
         channel_name=row["channel_name"], created_at=row["created_at"],
         updated_at=row["updated_at"], step=row["step"], step_data=jsontext.loads(row["step_data"]),
+        origin=row["origin"],
     )
 
 
@@ -86,14 +88,14 @@ class PaymentRepository:
                     """INSERT INTO payments (reference, partner_id, partner_reference,
                            country_code, currency_code, amount, status, success_url, failure_url,
                            pending_url, cancel_url, webhook_url, products, metadata, channel_id,
-                           channel_name, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                           channel_name, created_at, updated_at, origin)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (payment.reference, payment.partner_id, payment.partner_reference,
                      payment.country_code, payment.currency_code, str(payment.amount),
                      payment.status, c.success, c.failure, c.pending, c.cancel,
                      payment.webhook_url, jsontext.dumps(payment.products),
                      jsontext.dumps(payment.metadata), payment.channel_id, payment.channel_name,
-                     payment.created_at, payment.updated_at),
+                     payment.created_at, payment.updated_at, payment.origin),
                 )
                 conn.execute("INSERT INTO payment_history (reference, status, at) VALUES (?,?,?)",
                              (payment.reference, payment.status, payment.created_at))
@@ -152,6 +154,14 @@ class PaymentRepository:
             if status is not None:
                 conn.execute("INSERT INTO payment_history (reference, status, at) "
                              "VALUES (?, ?, ?)", (reference, status, at))
+
+    def set_callbacks(self, reference: str, callbacks: Callbacks) -> None:
+        """Set the payment's callback URLs (the Shop points them at its receipt page)."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE payments SET success_url = ?, failure_url = ?, pending_url = ?, "
+                         "cancel_url = ? WHERE reference = ?",
+                         (callbacks.success, callbacks.failure, callbacks.pending,
+                          callbacks.cancel, reference))
 
     def stale(self, status: str, updated_before: float, limit: int = 100) -> list[Payment]:
         """Return payments in ``status`` untouched since ``updated_before`` (oldest first)."""

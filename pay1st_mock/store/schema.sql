@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS payments (
     metadata           TEXT NOT NULL,
     channel_id         INTEGER,
     channel_name       TEXT,
+    origin             TEXT NOT NULL DEFAULT 'gateway',  -- gateway, shop or legacy
     step               TEXT NOT NULL DEFAULT 'choose',  -- the checkout step the customer is on
     step_data          TEXT NOT NULL DEFAULT '{}',      -- e.g. the voucher number, a failure reason
     created_at         REAL NOT NULL,
@@ -110,3 +111,36 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     error            TEXT
 );
 CREATE INDEX IF NOT EXISTS delivery_attempts_delivery ON delivery_attempts(delivery_id, number);
+
+-- Shop and legacy-link purchases: a player, a bundle, and the payment that pays for it.
+CREATE TABLE IF NOT EXISTS purchases (
+    id                  INTEGER PRIMARY KEY,
+    payment_reference   TEXT NOT NULL UNIQUE REFERENCES payments(reference) ON DELETE CASCADE,
+    external_reference  TEXT NOT NULL,
+    product_id          INTEGER NOT NULL,
+    bundle_id           INTEGER NOT NULL,
+    quantity            INTEGER NOT NULL,
+    country_code        TEXT NOT NULL,
+    player_id           TEXT NOT NULL,
+    user_id             TEXT,
+    source              TEXT NOT NULL,           -- shop, legacy or control
+    platform            TEXT,
+    created_at          REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS purchases_external ON purchases(product_id, external_reference);
+
+-- Every call the emulator made to a partner outside the outbox (User Info Webhook).
+CREATE TABLE IF NOT EXISTS exchanges (
+    id               INTEGER PRIMARY KEY,
+    partner_id       INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    product_id       INTEGER,
+    kind             TEXT NOT NULL,
+    request_url      TEXT NOT NULL,
+    response_status  INTEGER,
+    response_body    TEXT,
+    duration_ms      REAL NOT NULL,
+    verdict          TEXT NOT NULL,               -- valid, rejected or partner_fault
+    message          TEXT NOT NULL,
+    findings         TEXT NOT NULL,
+    at               REAL NOT NULL
+);

@@ -1,0 +1,178 @@
+"""The Carry1st Shop storefront (``/shop``), the legacy payment link (``/payment``) and the
+legacy status query (``/api/fulfilments/status``) — pay1st-api.md §7, §8.
+
+Storefront: product → player ID (the partner's User Info Webhook is called and its answer
+shown) → bundle and quantity → the same hosted checkout as the gateway → a receipt showing the
+payment and the Summary Webhook's delivery. The legacy link skips to the checkout for one bundle
+and ends on the product's callback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from pay1st_mock.config import Callbacks
+from pay1st_mock.errors import Pay1stError
+from pay1st_mock.shop.catalogue import Product
+from pay1st_mock.shop.purchases import Order
+from pay1st_mock.shop.user_info import UserInfoResult
+from pay1st_mock.store.payments import Payment
+from pay1st_mock.web.http import basic_credentials, json_response, query_parameter, services
+
+blueprint = Blueprint("shop", __name__, url_prefix="/shop", template_folder="templates")
+legacy = Blueprint("legacy", __name__, template_folder="templates")
+
+
+class ShopPageError(Exception):
+    """A Shop request that cannot go on; rendered as a page saying why."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+def _page_error(error: ShopPageError) -> tuple[str, int]:
+    return render_template("shop/error.html", title=error.title,
+                           message=error.message), error.status
+
+
+blueprint.register_error_handler(ShopPageError, _page_error)
+legacy.register_error_handler(ShopPageError, _page_error)
+
+
+def _int(name: str, value: str | None, default: int | None = None) -> int:
+    if (value is None or value == "") and default is not None:
+        return default
+    if value is None or not value.strip().lstrip("-").isdigit():
+        raise ShopPageError(400, f"Bad {name}", f"{name} must be a whole number; got {value!r}.")
+    return int(value)
+
+
+def _product(product_id: int) -> Product:
+    try:
+        return services().shop.product(product_id)
+    except Pay1stError as exc:
+        raise ShopPageError(404, "Unknown product", exc.message) from None
+
+
+def _checkout_redirect(payment: Payment, channel_id: str | None = None) -> Response:
+    """Send the customer to the hosted checkout, as the Shop does, with a token of its own."""
+    token = services().tokens.issue(payment.partner_id).access_token
+    query = {"reference": payment.reference, "accessToken": token}
+    if channel_id:
+        query["channelId"] = channel_id
+    return redirect("/checkout?" + urlencode(query), code=303)
+
+
+@blueprint.get("")
+def products() -> str:
+    """The storefront: every product on sale."""
+    return render_template("shop/products.html",
+                           products=list(services().shop.catalogue.products.values()))
+
+
+@blueprint.get("/<int:product_id>")
+def product_page(product_id: int) -> str:
+    """A product: enter the player ID and country."""
+    return render_template("shop/player.html", product=_product(product_id), error=None,
+                           form={})
+
+
+@blueprint.post("/<int:product_id>/player")
+def check_player(product_id: int) -> tuple[str, int]:
+    """Form ``playerId``, ``countryCode`` → the partner's verdict; bundles if it accepts."""
+    product = _product(product_id)
+    form = request.form
+    order = Order(product, None, 1, form.get("countryCode", ""), form.get("playerId", ""))
+    try:
+        verdict = services().shop.check_player(order)
+    except Pay1stError as exc:
+        return render_template("shop/player.html", product=product, error=exc.message,
+                               form=form), 400
+    if not verdict.accepted:
+        status = 400 if verdict.verdict == "rejected" else 502
+        return render_template("shop/player.html", product=product, form=form,
+                               error=verdict.message, fault=verdict.verdict), status
+    return render_template("shop/bundles.html", product=product, order=order,
+                           verdict=verdict), 200
+
+
+@blueprint.post("/<int:product_id>/buy")
+def buy(product_id: int) -> Response | tuple[str, int]:
+    """Form ``playerId``, ``countryCode``, ``bundleId``, ``quantity`` → the hosted checkout."""
+    svc = services()
+    product = _product(product_id)
+    form = request.form
+    try:
+        _, bundle = svc.shop.bundle(_int("bundleId", form.get("bundleId")), product)
+        order = Order(product, bundle, _int("quantity", form.get("quantity"), 1),
+                      form.get("countryCode", ""), form.get("playerId", ""))
+        verdict = UserInfoResult(form.get("verdict", "valid"), "checked on the previous page",
+                                 form.get("userId") or None, form.get("externalReference") or None)
+        _, payment = svc.shop.buy(order, verdict, "shop", Callbacks())
+    except Pay1stError as exc:
+        raise ShopPageError(400, "Cannot buy this", exc.message) from None
+    receipt = f"/shop/receipts/{payment.reference}"
+    svc.payments.set_callbacks(payment.reference, Callbacks(receipt, receipt, receipt, receipt))
+    return _checkout_redirect(payment)
+
+
+@blueprint.get("/receipts/<reference>")
+def receipt(reference: str) -> tuple[str, int]:
+    """The confirmation: the purchase, the payment's status, the Summary Webhook's delivery."""
+    svc = services()
+    purchase = svc.purchases.for_payment(reference)
+    if purchase is None:
+        raise ShopPageError(404, "Unknown purchase", f"No Shop purchase is paid by {reference}.")
+    payment = svc.payments.find(reference)
+    product, bundle = svc.shop.bundle(purchase.bundle_id)
+    deliveries = svc.outbox.search(None, reference, None, 10)
+    return render_template("shop/receipt.html", purchase=purchase, payment=payment,
+                           product=product, bundle=bundle,
+                           summary=next((d for d in deliveries if d.kind == "summary"), None)), 200
+
+
+@legacy.get("/payment")
+def payment_link() -> Response:
+    """The legacy hosted payment link (§8.1): one bundle for ``username`` → the checkout."""
+    svc = services()
+    args = request.args
+    try:
+        product, bundle = svc.shop.bundle(_int("productBundleId", args.get("productBundleId")))
+    except Pay1stError as exc:
+        raise ShopPageError(404, "Unknown bundle", exc.message) from None
+    platform = args.get("platform", "WEB").upper()
+    if platform not in ("AND", "IOS", "WEB"):
+        raise ShopPageError(400, "Bad platform", f"platform must be AND, IOS or WEB; got "
+                                                 f"{platform!r}.")
+    order = Order(product, bundle, _int("quantity", args.get("quantity"), 1),
+                  args.get("countryCode", "").upper(), args.get("username", ""),
+                  args.get("externalReference") or None)
+    try:
+        verdict = svc.shop.check_player(order)
+        if not verdict.accepted:
+            code = "PLAYER_REJECTED" if verdict.verdict == "rejected" else "PARTNER_FAULT"
+            raise Pay1stError(code, verdict.message)
+        callbacks = Callbacks(product.callbacks.get("success"), product.callbacks.get("failure"),
+                              product.callbacks.get("pending"), product.callbacks.get("failure"))
+        _, payment = svc.shop.buy(order, verdict, "legacy", callbacks, platform)
+    except Pay1stError as exc:
+        raise ShopPageError(400, "Cannot open this payment link", exc.message) from None
+    return _checkout_redirect(payment, args.get("channelId"))
+
+
+@legacy.get("/api/fulfilments/status")
+def legacy_status() -> Response:
+    """Basic (product username:password) + ``?externalReference=`` → 200 status (§8.3)."""
+    credentials = basic_credentials()
+    if credentials is None:
+        raise Pay1stError("MISSING_CREDENTIALS",
+                          "send Authorization: Basic base64(username:password) with the "
+                          "product's Basic Auth username and password")
+    body: dict[str, Any] = services().shop.legacy_status(
+        *credentials, query_parameter("externalReference"))
+    return json_response(body)
