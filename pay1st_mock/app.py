@@ -69,7 +69,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     svc = Services(
         settings=settings, db=db, clock=clock, randomness=randomness, schemas=load_schemas(),
         catalogue=catalogue,
-        partners=PartnerService(db, partner_repo, payment_repo, token_repo, delivery_repo, clock,
+        partners=PartnerService(db, partner_repo,
+                                [delivery_repo, purchase_repo, payment_repo, token_repo], clock,
                                 randomness, settings.all_partners),
         tokens=TokenService(token_repo, partner_repo, clock, randomness,
                             settings.access_ttl_seconds, settings.refresh_ttl_seconds),

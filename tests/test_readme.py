@@ -63,3 +63,15 @@ def test_outcome_table_matches_the_engine_data() -> None:
     section = text.split("<!-- outcome-table:", 1)[1].split("\n\n", 1)[0]
     rows = re.findall(r"^\| (.+?) \| (.+?) \| (.+?) \|$", section, re.M)[1:]  # no header
     assert rows == [(r.flow, r.value, r.outcome) for r in TABLE]
+
+
+def test_every_toml_example_is_a_valid_config() -> None:
+    import tomllib
+
+    from pay1st_mock.config import settings_from_mapping
+
+    blocks = re.findall(r"```toml\n(.*?)\n```", README.read_text("utf-8"), re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        text = block if block.lstrip().startswith("version") else "version = 1\n" + block
+        settings_from_mapping(tomllib.loads(text), source="README.md")

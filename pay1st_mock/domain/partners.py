@@ -3,17 +3,23 @@ and resets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks, PartnerConfig
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.store.database import Database
-from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.partners import Partner, PartnerRepository
-from pay1st_mock.store.payments import PaymentRepository
-from pay1st_mock.store.tokens import TokenRepository
+
+
+class TenantData(Protocol):
+    """A repository holding data that belongs to partners (payments, tokens, deliveries, ...)."""
+
+    def delete_for_partner(self, partner_id: int) -> None:
+        """Forget everything of that partner."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +35,12 @@ class NewPartner:
 class PartnerService:
     """Creates, lists and resets partners."""
 
-    def __init__(self, db: Database, partners: PartnerRepository, payments: PaymentRepository,
-                 tokens: TokenRepository, deliveries: DeliveryRepository, clock: Clock,
-                 randomness: Randomness, configured: tuple[PartnerConfig, ...]) -> None:
+    def __init__(self, db: Database, partners: PartnerRepository,
+                 tenant_data: Sequence[TenantData], clock: Clock, randomness: Randomness,
+                 configured: tuple[PartnerConfig, ...]) -> None:
         self._db = db
         self._partners = partners
-        self._payments = payments
-        self._tokens = tokens
-        self._deliveries = deliveries
+        self._tenant_data = tenant_data
         self._clock = clock
         self._random = randomness
         self._configured = configured
@@ -81,8 +85,8 @@ class PartnerService:
         return self._partners.all()
 
     def reset(self, partner_id: int | None = None) -> None:
-        """Forget payments, tokens and deliveries of one partner, or return everything to its
-        start state.
+        """Forget one partner's data (payments, tokens, deliveries, exchanges), or return
+        everything to its start state.
 
         A full reset also deletes partners created through the control API and restores the
         configured ones.
@@ -98,6 +102,6 @@ class PartnerService:
         self.bootstrap()
 
     def _forget(self, partner_id: int) -> None:
-        self._deliveries.delete_for_partner(partner_id)
-        self._payments.delete_for_partner(partner_id)
-        self._tokens.delete_for_partner(partner_id)
+        with self._db.transaction():
+            for repository in self._tenant_data:
+                repository.delete_for_partner(partner_id)

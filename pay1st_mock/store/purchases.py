@@ -110,6 +110,11 @@ class PurchaseRepository:
                  exchange.verdict, exchange.message, json.dumps(exchange.findings), exchange.at))
         return replace(exchange, id=int(cursor.lastrowid or 0))
 
+    def delete_for_partner(self, partner_id: int) -> None:
+        """Forget a partner's exchanges (its purchases go with its payments)."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM exchanges WHERE partner_id = ?", (partner_id,))
+
     def exchanges(self, limit: int = 100, partner_id: int | None = None) -> list[Exchange]:
         """Return exchanges, newest first."""
         query, args = "SELECT * FROM exchanges", list[object]()

@@ -12,13 +12,8 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from pay1st_mock.app import create_app, services
-from pay1st_mock.clock import Clock
-from pay1st_mock.config import Settings
-from tests.conftest import install_response_checker
 from tests.listener import Listener
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,32 +37,6 @@ def artifacts_dir(config: pytest.Config) -> Path:
     path = config.rootpath / ARTIFACTS
     path.mkdir(exist_ok=True)
     return path
-
-
-class _JsonProblems(list[str]):
-    """Schema problems, less "body is not JSON" for the checkout's HTML pages.
-
-    tests/conftest.py holds every response of status >= 400 to error-response.json, but the
-    checkout answers a bad link (400/401/403/404) or a form error (400) with an HTML page, as a
-    browser page must. Every JSON response is still checked.
-    """
-
-    _HTML_PAGE = re.compile(r"^(GET|POST) /checkout(/[a-z]+)?: body is not JSON$")
-
-    def append(self, problem: str) -> None:
-        if not self._HTML_PAGE.match(problem):
-            super().append(problem)
-
-
-@pytest.fixture
-def app(settings: Settings, clock: Clock) -> Iterator[Flask]:
-    """tests/conftest.py's ``app``, with the checkout's HTML error pages allowed (see above)."""
-    application = create_app(settings, clock)
-    problems = _JsonProblems()
-    install_response_checker(application, problems)
-    yield application
-    services(application).close()
-    assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
 
 
 @pytest.fixture(scope="session")
