@@ -36,6 +36,9 @@ class OutboxEventLike(Protocol):
     @property
     def body(self) -> str: ...
 
+    @property
+    def no_url_note(self) -> str: ...
+
 
 # Given the moved payment, its partner and the new status: the webhooks to write.
 EventsOf = Callable[[Payment, Partner, str], Sequence[OutboxEventLike]]
@@ -140,12 +143,8 @@ class Checkout:
                 return self._abandon(payment)
             if outcome == "cancel":
                 return self.cancel(reference)
+            self.check_outcome(channel, outcome)
             scripts = table.OUTCOME_SCRIPTS[channel.flow]
-            if outcome not in scripts:
-                raise Pay1stError(
-                    "VALIDATION_ERROR",
-                    f"$.outcome: {outcome!r} does not apply to {channel.name} ({channel.flow}); "
-                    "choose one of " + ", ".join([*scripts, "cancel", "abandon"]))
             before = (payment.status, payment.step)
             if payment.step == "choose":
                 payment = self.choose(reference, channel.id)
@@ -173,16 +172,29 @@ class Checkout:
 
     def channel_for(self, payment: Payment, channel_id: int | None) -> Channel:
         """The channel with that id, which must be offered in the payment's country."""
-        offered = self._catalogue.channels_of(payment.country_code)
+        return self.channel_in(payment.country_code, channel_id)
+
+    def channel_in(self, country_code: str, channel_id: int | None) -> Channel:
+        """The channel with that id offered in ``country_code`` (default: the first offered)."""
+        offered = self._catalogue.channels_of(country_code)
         if channel_id is None:
             return offered[0]
         channel = self._catalogue.channel(channel_id)
-        if channel is None or channel.country_code != payment.country_code:
+        if channel is None or channel.country_code != country_code:
             choices = ", ".join(f"{c.id} ({c.name})" for c in offered)
             raise Pay1stError("VALIDATION_ERROR",
                               f"$.channelId: channel {channel_id} is not offered in "
-                              f"{payment.country_code}; choose one of {choices}")
+                              f"{country_code}; choose one of {choices}")
         return channel
+
+    def check_outcome(self, channel: Channel, outcome: str) -> None:
+        """Refuse an outcome the channel's flow cannot produce, naming those it can."""
+        scripts = table.OUTCOME_SCRIPTS[channel.flow]
+        if outcome not in scripts and outcome not in ("cancel", "abandon"):
+            raise Pay1stError(
+                "VALIDATION_ERROR",
+                f"$.outcome: {outcome!r} does not apply to {channel.name} ({channel.flow}); "
+                "choose one of " + ", ".join([*scripts, "cancel", "abandon"]))
 
     def callback_url(self, payment: Payment) -> str | None:
         """Where the browser goes after ``payment``'s status, with the result appended."""
@@ -239,7 +251,7 @@ class Checkout:
             for event in self._events(moved, partner, status):
                 self._deliveries.enqueue(partner_id=partner.id, kind=event.kind,
                                          reference=moved.reference, event=status, url=event.url,
-                                         body=event.body, now=now)
+                                         body=event.body, now=now, no_url_note=event.no_url_note)
                 # Wake the dispatcher only once the event is committed, or it may look too soon.
                 self._db.after_commit(self._outbox_changed)
         return moved

@@ -93,6 +93,11 @@ class ShopCatalogue:
                 if owner != raw["id"] or any(b.id == bundle["id"] for b in bundles):
                     raise ConfigError(f"{key}.bundles[{b_index}].id: productBundleId "
                                       f"{bundle['id']} is used twice")
+                precise = [c for c, v in bundle["prices"].items()
+                           if Decimal(str(v)) != Decimal(str(v)).quantize(Decimal("0.01"))]
+                if precise:
+                    raise ConfigError(f"{key}.bundles[{b_index}].prices: more than 2 decimals "
+                                      "for " + ", ".join(precise))
                 missing = [c for c in raw["countries"] if c not in bundle["prices"]]
                 if missing:
                     raise ConfigError(f"{key}.bundles[{b_index}].prices: no price for "

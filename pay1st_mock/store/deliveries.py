@@ -61,10 +61,11 @@ class DeliveryRepository:
         self._db = db
 
     def enqueue(self, *, partner_id: int, kind: str, reference: str, event: str,
-                url: str | None, body: str, now: float, resend_of: int | None = None) -> int:
-        """Add a delivery, due at once; without a URL it is recorded as SKIPPED. Returns its id."""
-        status, note, due = ("PENDING", None, now) if url else (
-            "SKIPPED", "no webhook URL: set webhookUrl on the payment or the partner", None)
+                url: str | None, body: str, now: float, resend_of: int | None = None,
+                no_url_note: str = "no URL to send to") -> int:
+        """Add a delivery, due at once; without a URL it is recorded as SKIPPED with
+        ``no_url_note`` (which should say where to configure one). Returns its id."""
+        status, note, due = ("PENDING", None, now) if url else ("SKIPPED", no_url_note, None)
         with self._db.transaction() as conn:
             cursor = conn.execute(
                 """INSERT INTO deliveries (partner_id, kind, reference, event, url, body, status,

@@ -62,13 +62,18 @@ def create_purchase() -> Response:
     product, bundle = svc.shop.bundle(body["productBundleId"])
     order = Order(product, bundle, body.get("quantity", 1), body["countryCode"],
                   body["playerId"], body.get("externalReference"))
+    # Everything we can refuse is refused before the partner is called or anything is stored.
+    svc.shop.check_order(order)
+    channel = svc.checkout.channel_in(order.country_code, body.get("channelId"))
+    outcome = body.get("outcome", "success")
+    svc.checkout.check_outcome(channel, outcome)
     verdict = svc.shop.check_player(order)
     if not verdict.accepted:
         code = "PLAYER_REJECTED" if verdict.verdict == "rejected" else "PARTNER_FAULT"
         exchange = f" (exchange {verdict.exchange.id})" if verdict.exchange else ""
         raise Pay1stError(code, f"{verdict.message}{exchange}; nothing was charged")
     purchase, payment = svc.shop.buy(order, verdict, "control", Callbacks())
-    svc.checkout.run(payment.reference, body.get("outcome", "success"), body.get("channelId"))
+    svc.checkout.run(payment.reference, outcome, channel.id)
     summary = next((d for d in svc.outbox.search(None, payment.reference, None, 10)
                     if d.kind == "summary"), None)
     return json_response({

@@ -24,6 +24,7 @@ class OutboxEvent:
     kind: str
     url: str | None
     body: str
+    no_url_note: str
 
 
 class EventPlanner:
@@ -39,10 +40,12 @@ class EventPlanner:
             if status not in WEBHOOK_STATUSES:
                 return []
             return [OutboxEvent("payment_event", payment_webhook_url(payment, partner),
-                                jsontext.dumps(payment_event(payment, partner)))]
+                                jsontext.dumps(payment_event(payment, partner)),
+                                "no webhook URL: set webhookUrl on the payment or the partner")]
         purchase = self._purchases.for_payment(payment.reference)
         if status != "SUCCESSFUL" or purchase is None:
             return []
         product, _ = self._shop.bundle(purchase.bundle_id)
         return [OutboxEvent("summary", product.summary_url,
-                            jsontext.dumps(self._shop.summary_body(purchase, payment)))]
+                            jsontext.dumps(self._shop.summary_body(purchase, payment)),
+                            f"no Summary Webhook URL: set summary_url on product {product.id}")]
