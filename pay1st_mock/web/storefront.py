@@ -68,6 +68,13 @@ def _checkout_redirect(payment: Payment, channel_id: str | None = None) -> Respo
     return redirect("/checkout?" + urlencode(query), code=303)
 
 
+def _player_refused(product: Product, form: Any, verdict: UserInfoResult) -> tuple[str, int]:
+    """The player page again, with the partner's refusal (400) or the partner's fault (502)."""
+    status = 400 if verdict.verdict == "rejected" else 502
+    return render_template("shop/player.html", product=product, form=form,
+                           error=verdict.message, fault=verdict.verdict), status
+
+
 @blueprint.get("")
 def products() -> str:
     """The storefront: every product on sale."""
@@ -94,16 +101,18 @@ def check_player(product_id: int) -> tuple[str, int]:
         return render_template("shop/player.html", product=product, error=exc.message,
                                form=form), 400
     if not verdict.accepted:
-        status = 400 if verdict.verdict == "rejected" else 502
-        return render_template("shop/player.html", product=product, form=form,
-                               error=verdict.message, fault=verdict.verdict), status
+        return _player_refused(product, form, verdict)
     return render_template("shop/bundles.html", product=product, order=order,
                            verdict=verdict), 200
 
 
 @blueprint.post("/<int:product_id>/buy")
 def buy(product_id: int) -> Response | tuple[str, int]:
-    """Form ``playerId``, ``countryCode``, ``bundleId``, ``quantity`` → the hosted checkout."""
+    """Form ``playerId``, ``countryCode``, ``bundleId``, ``quantity`` → the hosted checkout.
+
+    The User Info Webhook is asked again, now with the bundle, amount and quantity (the
+    parameters Pay1st documents), so a form posted without a checked player buys nothing.
+    """
     svc = services()
     product = _product(product_id)
     form = request.form
@@ -111,8 +120,9 @@ def buy(product_id: int) -> Response | tuple[str, int]:
         _, bundle = svc.shop.bundle(_int("bundleId", form.get("bundleId")), product)
         order = Order(product, bundle, _int("quantity", form.get("quantity"), 1),
                       form.get("countryCode", ""), form.get("playerId", ""))
-        verdict = UserInfoResult(form.get("verdict", "valid"), "checked on the previous page",
-                                 form.get("userId") or None, form.get("externalReference") or None)
+        verdict = svc.shop.check_player(order)
+        if not verdict.accepted:
+            return _player_refused(product, form, verdict)
         _, payment = svc.shop.buy(order, verdict, "shop", Callbacks())
     except Pay1stError as exc:
         raise ShopPageError(400, "Cannot buy this", exc.message) from None

@@ -297,7 +297,12 @@ def test_storefront_purchase_sends_signed_summary(live_url: str, listener: Liste
         "externalReference": None, "productBundleExternalId": "GEM-550", "quantity": 2,
         "paymentMethod": CARD_NAME}
     assert isinstance(body["amount"], int)
-    assert len(user_info_calls(listener)) == 1  # paying did not ask again
+    # Choosing the bundle asked again, now with the bundle, amount and quantity (§7.2).
+    _, second = user_info_calls(listener)
+    assert single(second.query)["playerId"] == "TEST123"
+    assert {"productBundleId", "productBundleExternalId", "amount", "currencyCode",
+            "quantity"} <= set(second.query)
+    assert single(second.query)["quantity"] == "2"
 
     purchases = control(live_url, "shop/purchases")["purchases"]
     assert [(p["reference"], p["status"], p["playerId"], p["userId"], p["quantity"])
@@ -558,4 +563,7 @@ def test_buy_requires_a_player_the_partner_accepted(live_url: str, listener: Lis
     assert response.status_code != 303, (
         f"an unverified player reached the checkout: {response.headers.get('Location')}; "
         f"User Info calls: {len(user_info_calls(listener))}")
+    assert response.status_code == 400, response.text[:500]
+    assert _page_text(response.text, "player-error") == "Player not found"
+    assert [single(c.query)["playerId"] for c in user_info_calls(listener)] == ["NEVER-CHECKED"]
     assert_nothing_charged(live_url, listener)
