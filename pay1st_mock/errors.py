@@ -42,7 +42,7 @@ _CODES = [
     ErrorCode("INVALID_QUANTITY", 400, "Shop: quantity outside 1 to 100"),
     ErrorCode("PLAYER_REJECTED", 400, "Shop: the partner's User Info Webhook refused the player"),
     ErrorCode("PARTNER_FAULT", 400, "Shop: the User Info Webhook failed (status, timeout, body)"),
-    ErrorCode("MISSING_CREDENTIALS", 401, "no Basic Authorization header on the token call"),
+    ErrorCode("MISSING_CREDENTIALS", 401, "no Basic Authorization header (token call, legacy)"),
     ErrorCode("INVALID_CREDENTIALS", 401, "API key or secret is wrong"),
     ErrorCode("MISSING_ACCESS_TOKEN", 401, "no AccessToken header (or the token is elsewhere)"),
     ErrorCode("INVALID_ACCESS_TOKEN", 401, "the access token is unknown or malformed"),

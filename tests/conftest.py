@@ -28,7 +28,7 @@ def install_response_checker(app: Flask, problems: list[str]) -> None:
 
     @app.after_request
     def _check(response: Response) -> Response:
-        if request.path.startswith("/checkout"):
+        if request.path.startswith(("/checkout", "/shop", "/payment")):
             # HTML pages for people; a JSON body here would be the bug.
             if response.mimetype == "application/json":
                 problems.append(f"{request.method} {request.path}: JSON on a page")

@@ -83,12 +83,17 @@ class PurchaseRepository:
         return _purchase(row) if row else None
 
     def by_external_reference(self, product_ids: list[int], external: str) -> Purchase | None:
-        """Return the newest purchase of those products with that ``externalReference``."""
+        """Return the purchase of those products with that ``externalReference``: the newest
+        SUCCESSFUL one if any was paid (a link reopened after paying must not hide it), else
+        the newest."""
         marks = ",".join("?" * len(product_ids)) or "NULL"
         with self._db.read() as conn:
-            row = conn.execute(f"SELECT * FROM purchases WHERE product_id IN ({marks}) AND "
-                               "external_reference = ? ORDER BY id DESC LIMIT 1",
-                               (*product_ids, external)).fetchone()
+            row = conn.execute(
+                f"SELECT purchases.* FROM purchases JOIN payments "
+                f"ON payments.reference = purchases.payment_reference "
+                f"WHERE purchases.product_id IN ({marks}) AND purchases.external_reference = ? "
+                "ORDER BY payments.status = 'SUCCESSFUL' DESC, purchases.id DESC LIMIT 1",
+                (*product_ids, external)).fetchone()
         return _purchase(row) if row else None
 
     def search(self, limit: int = 100) -> list[Purchase]:

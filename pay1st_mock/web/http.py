@@ -91,8 +91,11 @@ def json_body(schema: str, unknown_fields_are_errors: bool = False
     return document, [f for f in findings if f.severity != "error"]
 
 
-def basic_credentials() -> tuple[str, str] | None:
-    """Return (API key, API secret) from ``Authorization: Basic``, or None when absent."""
+def basic_credentials(pair: str = "API_KEY:API_SECRET") -> tuple[str, str] | None:
+    """Return the two halves of ``Authorization: Basic``, or None when absent.
+
+    ``pair`` names what the halves are, for the error messages.
+    """
     header = request.headers.get("Authorization")
     if header is None:
         return None
@@ -100,17 +103,16 @@ def basic_credentials() -> tuple[str, str] | None:
     if scheme.lower() != "basic":
         raise Pay1stError("MISSING_CREDENTIALS",
                           f"Authorization uses {scheme!r}; send Authorization: Basic "
-                          "base64(API_KEY:API_SECRET)")
+                          f"base64({pair})")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise Pay1stError("INVALID_CREDENTIALS",
-                          "Authorization: Basic is not valid Base64 of API_KEY:API_SECRET"
-                          ) from None
+                          f"Authorization: Basic is not valid Base64 of {pair}") from None
     key, colon, secret = decoded.partition(":")
     if not colon:
         raise Pay1stError("INVALID_CREDENTIALS",
-                          "the Basic credentials have no ':'; encode API_KEY:API_SECRET")
+                          f"the Basic credentials have no ':'; encode {pair}")
     return key, secret
 
 

@@ -178,7 +178,7 @@ def payment_link() -> Response:
 @legacy.get("/api/fulfilments/status")
 def legacy_status() -> Response:
     """Basic (product username:password) + ``?externalReference=`` → 200 status (§8.3)."""
-    credentials = basic_credentials()
+    credentials = basic_credentials("USERNAME:PASSWORD of the product's Basic Auth")
     if credentials is None:
         raise Pay1stError("MISSING_CREDENTIALS",
                           "send Authorization: Basic base64(username:password) with the "
