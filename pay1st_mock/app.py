@@ -21,6 +21,7 @@ from pay1st_mock.shop.purchases import ShopService
 from pay1st_mock.shop.user_info import UserInfoClient
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
+from pay1st_mock.store.journal import JournalRepository
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
 from pay1st_mock.store.purchases import PurchaseRepository
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dispatcher.wake()
 
     purchase_repo = PurchaseRepository(db)
+    journal_repo = JournalRepository(db, settings.journal_max_entries)
     shop = ShopService(db, shop_catalogue, catalogue, payment_repo, purchase_repo,
                        UserInfoClient(purchase_repo, load_schemas(),
                                       settings.user_info_timeout_seconds, clock.now),
@@ -70,14 +72,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings=settings, db=db, clock=clock, randomness=randomness, schemas=load_schemas(),
         catalogue=catalogue,
         partners=PartnerService(db, partner_repo,
-                                [delivery_repo, purchase_repo, payment_repo, token_repo], clock,
+                                [delivery_repo, purchase_repo, payment_repo, token_repo,
+                                 journal_repo], clock,
                                 randomness, settings.all_partners),
         tokens=TokenService(token_repo, partner_repo, clock, randomness,
                             settings.access_ttl_seconds, settings.refresh_ttl_seconds),
         payments=PaymentService(db, payment_repo, catalogue, clock, randomness,
                                 settings.strict_amounts),
         checkout=checkout, outbox=Outbox(delivery_repo, clock, outbox_changed),
-        dispatcher=dispatcher, shop=shop, purchases=purchase_repo,
+        dispatcher=dispatcher, shop=shop, purchases=purchase_repo, journal=journal_repo,
     )
     svc.partners.bootstrap()
 
@@ -86,9 +89,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.extensions[EXTENSION_KEY] = svc
 
     from pay1st_mock.web import checkout as checkout_pages
-    from pay1st_mock.web import control, errors, gateway, index, shop_control, storefront
+    from pay1st_mock.web import (
+        control,
+        errors,
+        gateway,
+        index,
+        journal,
+        shop_control,
+        storefront,
+    )
 
     errors.register(app)
+    journal.register(app)
     app.register_blueprint(gateway.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(checkout_pages.blueprint)

@@ -78,6 +78,7 @@ class Settings:
     countries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     products: tuple[Mapping[str, Any], ...] = ()  # raw [[products]]; shop/catalogue.py builds them
     user_info_timeout_seconds: float = 5.0
+    journal_max_entries: int = 10000
     source: str | None = None
 
     def with_overrides(self, **overrides: Any) -> Settings:

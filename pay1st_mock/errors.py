@@ -72,12 +72,13 @@ class Pay1stError(Exception):
     which fixes the HTTP status.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, partner_id: int | None = None) -> None:
         if code not in ERROR_CODES:
             raise ValueError(f"undocumented error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
+        self.partner_id = partner_id  # whose request it was, when known (for the journal)
 
     @property
     def status(self) -> int:

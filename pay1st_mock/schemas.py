@@ -34,14 +34,18 @@ class Finding:
     message: str
     kind: str = "schema"
     severity: str = "error"
+    expected: str | None = None  # e.g. the exact string the signature should cover
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
         """Return the finding as JSON-ready data."""
-        return {"path": self.path, "message": self.message, "kind": self.kind,
-                "severity": self.severity}
+        found = {"path": self.path, "message": self.message, "kind": self.kind,
+                 "severity": self.severity}
+        if self.expected is not None:
+            found["expected"] = self.expected
+        return found
 
 
 class SchemaSet:

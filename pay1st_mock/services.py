@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings
@@ -15,6 +15,7 @@ from pay1st_mock.randomness import Randomness
 from pay1st_mock.schemas import SchemaSet
 from pay1st_mock.shop.purchases import ShopService
 from pay1st_mock.store.database import Database
+from pay1st_mock.store.journal import JournalRepository
 from pay1st_mock.store.purchases import PurchaseRepository
 from pay1st_mock.webhooks.dispatcher import Dispatcher
 from pay1st_mock.webhooks.outbox import Outbox
@@ -40,6 +41,9 @@ class Services:
     dispatcher: Dispatcher
     shop: ShopService
     purchases: PurchaseRepository
+    journal: JournalRepository
+    # Unexpected exceptions raised while handling requests, for MockServer to re-raise.
+    errors: list[BaseException] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop the dispatcher (pending deliveries stay in the outbox) and close the database."""

@@ -49,7 +49,7 @@ class TokenService:
         if not secret_ok:
             raise Pay1stError("INVALID_CREDENTIALS",
                               f"the API secret does not match API key {api_key!r}; send the API "
-                              "secret of that partner after the colon")
+                              "secret of that partner after the colon", partner.id)
         return partner
 
     def refresh(self, refresh_token: str, caller: Partner | None = None) -> TokenPair:
@@ -90,11 +90,11 @@ class TokenService:
         if record.kind != "access":
             raise Pay1stError("INVALID_ACCESS_TOKEN",
                               "that is a refresh token; send the accessToken field of the token "
-                              "response in the AccessToken header")
+                              "response in the AccessToken header", record.partner_id)
         if self._clock.now() >= record.expires_at:
             raise Pay1stError("EXPIRED_ACCESS_TOKEN",
                               f"the access token expired at {isoformat(record.expires_at)}; "
-                              "refresh it with POST /api/pay1st/auth/refresh")
+                              "refresh it with POST /api/pay1st/auth/refresh", record.partner_id)
         partner = self._partners.get(record.partner_id)
         if partner is None:  # pragma: no cover - tokens cascade with their partner
             raise Pay1stError("INVALID_ACCESS_TOKEN", "the token's partner no longer exists")

@@ -129,6 +129,24 @@ CREATE TABLE IF NOT EXISTS purchases (
 );
 CREATE INDEX IF NOT EXISTS purchases_external ON purchases(product_id, external_reference);
 
+-- The request journal: every call a partner made to /api/pay1st, with its findings. Bounded.
+CREATE TABLE IF NOT EXISTS journal (
+    id               INTEGER PRIMARY KEY,
+    partner_id       INTEGER,
+    method           TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    query            TEXT NOT NULL,
+    request_headers  TEXT NOT NULL,
+    request_body     TEXT NOT NULL,
+    status           INTEGER NOT NULL,
+    response_body    TEXT NOT NULL,
+    duration_ms      REAL NOT NULL,
+    reference        TEXT,
+    findings         TEXT NOT NULL,
+    at               REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_partner ON journal(partner_id, id);
+
 -- Every call the emulator made to a partner outside the outbox (User Info Webhook).
 CREATE TABLE IF NOT EXISTS exchanges (
     id               INTEGER PRIMARY KEY,

@@ -17,6 +17,7 @@ from pay1st_mock.errors import Pay1stError
 from pay1st_mock.store.deliveries import Delivery
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import json_body, json_response, services
+from pay1st_mock.web.journal import entry_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -35,6 +36,12 @@ RESPONSE_SCHEMAS = {
     "control.resend_delivery": "control/delivery.json",
     "control.get_clock": "control/clock.json",
     "control.advance_clock": "control/clock.json",
+}
+REQUEST_SCHEMAS = {
+    "control.reset": "control/reset-request.json",
+    "control.create_partner": "control/partner-create-request.json",
+    "control.complete_payment": "control/complete-request.json",
+    "control.advance_clock": "control/clock-advance-request.json",
 }
 
 
@@ -62,6 +69,7 @@ def reset() -> Response:
     svc.partners.reset(partner_id)
     if partner_id is None:
         svc.clock.reset()
+        svc.journal.clear()
     return json_response({"reset": "partner" if partner_id is not None else "all",
                           "partnerId": partner_id})
 
@@ -152,6 +160,15 @@ def resend_delivery(delivery_id: int) -> Response:
 
 def _delivery(delivery: Delivery) -> dict[str, Any]:
     return serialise.delivery(delivery, services().outbox.attempts(delivery))
+
+
+@blueprint.get("/journal")
+def list_journal() -> Response:
+    """``?partnerId=&reference=&limit=`` → 200 ``{entries: [...]}``: gateway calls, newest first,
+    secrets redacted, each with its findings."""
+    found = services().journal.search(_int_arg("partnerId"), request.args.get("reference") or None,
+                                      _limit())
+    return json_response({"entries": [entry_body(e) for e in found]})
 
 
 @blueprint.get("/clock")

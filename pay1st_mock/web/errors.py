@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from pay1st_mock.errors import Pay1stError, envelope
 from pay1st_mock.web.http import json_response, services
+from pay1st_mock.web.journal import note_error
 
 log = logging.getLogger("pay1st_mock")
 
@@ -18,6 +19,7 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LA
 def render(error: Pay1stError) -> Response:
     """Render a ``Pay1stError``: the envelope, or an error page under ``/checkout`` (people)."""
     session_id = services().randomness.session_id()
+    note_error(error.code, error.message, error.partner_id)
     if request.path.startswith("/checkout"):
         page = render_template("checkout/error.html", title=_TITLES.get(error.status, "Error"),
                                message=f"{error.message} (session {session_id})")
@@ -52,6 +54,7 @@ def _from_http(exc: HTTPException) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
+    services().errors.append(exc)
     return render(Pay1stError("INTERNAL_ERROR",
                               f"pay1st-mock failed on {request.method} {request.path} "
                               f"({type(exc).__name__}); this is an emulator bug, please report it"))

@@ -6,7 +6,7 @@ Content-Type (405), then signature (400), then the body (400), then the domain r
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, g
 
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.web import serialise
@@ -38,6 +38,13 @@ RESPONSE_SCHEMAS = {
     "gateway.query_payment": "gateway/payment-status-response.json",
     "gateway.fulfil": None,  # 200 with an empty body
 }
+# The schema each view's request body follows (views without a body are absent).
+REQUEST_SCHEMAS = {
+    "gateway.token": "gateway/token-request.json",
+    "gateway.refresh": "gateway/refresh-request.json",
+    "gateway.create_payment": "gateway/create-payment-request.json",
+    "gateway.fulfil": "gateway/fulfilment-request.json",
+}
 
 
 @blueprint.post("/auth/token")
@@ -50,6 +57,7 @@ def token() -> Response:
     require_media_type(AUTH_MEDIA_TYPE)
     svc = services()
     partner = svc.tokens.check_credentials(*credentials)
+    g.partner_id = partner.id
     body, warnings = json_body("gateway/token-request.json")
     pair = svc.tokens.issue(partner.id)
     return json_response({"role": body["role"], "accessToken": pair.access_token,

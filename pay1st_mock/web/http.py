@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Iterable
 from typing import Any, cast
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from pay1st_mock import jsontext
 from pay1st_mock.domain.signatures import check_request_signature
@@ -22,6 +22,11 @@ from pay1st_mock.store.partners import Partner
 
 WARNING_HEADER = "X-Pay1st-Mock-Warning"
 _MAX_LISTED = 5
+
+
+def add_findings(findings: list[Finding]) -> None:
+    """Attach findings to the request being handled (the journal keeps them for gateway calls)."""
+    g.setdefault("findings", []).extend(findings)
 
 
 def services() -> Services:
@@ -36,6 +41,12 @@ def json_response(data: Any, status: int = 200, warnings: Iterable[Finding] = ()
     return response
 
 
+def _remember(warnings: Iterable[Finding]) -> list[Finding]:
+    listed = list(warnings)
+    add_findings([w for w in listed if w not in g.get("findings", [])])
+    return listed
+
+
 def empty_response(warnings: Iterable[Finding] = ()) -> Response:
     """Return 200 with no body (and no Content-Type), with one warning header per finding."""
     response = Response(status=200)
@@ -45,7 +56,7 @@ def empty_response(warnings: Iterable[Finding] = ()) -> Response:
 
 
 def _add_warnings(response: Response, warnings: Iterable[Finding]) -> None:
-    for finding in warnings:
+    for finding in _remember(warnings):
         response.headers.add(WARNING_HEADER, _header_safe(str(finding)))
 
 
@@ -83,8 +94,10 @@ def json_body(schema: str, unknown_fields_are_errors: bool = False
     if not isinstance(document, dict):
         raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
     findings = services().schemas.check(schema, document)
+    add_findings(findings)
     errors = [f for f in findings if f.severity == "error" or unknown_fields_are_errors]
     if errors:
+        g.error_recorded = True  # the findings above say it path by path
         listed = "; ".join(str(f) for f in errors[:_MAX_LISTED])
         more = f" (and {len(errors) - _MAX_LISTED} more)" if len(errors) > _MAX_LISTED else ""
         raise Pay1stError("VALIDATION_ERROR", listed + more)
@@ -132,7 +145,9 @@ def access_partner() -> Partner:
         problem = "without the Bearer prefix" if scheme != "Bearer" else "with no token"
         raise Pay1stError("INVALID_ACCESS_TOKEN",
                           f"the AccessToken header must be `Bearer <token>`; got a value {problem}")
-    return services().tokens.authenticate(token.strip())
+    partner = services().tokens.authenticate(token.strip())
+    g.partner_id = partner.id
+    return partner
 
 
 def verify_signature(partner: Partner, required: bool) -> None:
@@ -141,11 +156,19 @@ def verify_signature(partner: Partner, required: bool) -> None:
     if not required and timestamp is None and signature is None:
         return
     svc = services()
-    check_request_signature(
-        signing_key=partner.config.signing_key, timestamp=timestamp, signature=signature,
-        body=request.get_data(cache=True),
-        now=svc.clock.now(), tolerance=svc.settings.timestamp_tolerance_seconds,
-        required=required)
+    body = request.get_data(cache=True)
+    try:
+        check_request_signature(
+            signing_key=partner.config.signing_key, timestamp=timestamp, signature=signature,
+            body=body, now=svc.clock.now(), tolerance=svc.settings.timestamp_tolerance_seconds,
+            required=required)
+    except Pay1stError as error:
+        expected = ((timestamp or "") + body.decode("utf-8", "replace")
+                    if error.code == "INVALID_SIGNATURE" else None)
+        add_findings([Finding("header X-SIGNATURE", error.message, kind="signature",
+                              expected=expected)])
+        g.error_recorded = True
+        raise
 
 
 def query_parameter(name: str) -> str:

@@ -21,6 +21,7 @@ RESPONSE_SCHEMAS: dict[str, str | None] = {
     "shop_control.list_purchases": None,
     "shop_control.list_exchanges": None,
 }
+REQUEST_SCHEMAS = {"shop_control.create_purchase": "control/shop-purchase-request.json"}
 
 
 def exchange_body(exchange: Exchange | None) -> dict[str, Any] | None:

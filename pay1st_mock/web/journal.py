@@ -1,0 +1,114 @@
+"""Recording every partner call to ``/api/pay1st`` in the request journal, with findings.
+
+Views and helpers add findings to ``flask.g`` as they go (schema warnings, signature problems
+with the exact string that should have been signed, domain hints); errors add theirs when they
+are rendered. After the response, one entry is written with secrets redacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from pay1st_mock.clock import isoformat
+from pay1st_mock.schemas import Finding
+from pay1st_mock.store.journal import JournalEntry
+from pay1st_mock.web.http import add_findings, services
+
+PREFIX = "/api/pay1st"
+BODY_KEPT = 16384
+_SECRET_HEADERS = {"authorization", "accesstoken"}
+_SECRET_FIELDS = ("accessToken", "refreshToken")
+_KIND_OF_CODE = {
+    **dict.fromkeys(("MISSING_CREDENTIALS", "INVALID_CREDENTIALS", "MISSING_ACCESS_TOKEN",
+                     "INVALID_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN", "INVALID_REFRESH_TOKEN"),
+                    "token"),
+    **dict.fromkeys(("MISSING_SIGNATURE", "INVALID_TIMESTAMP", "TIMESTAMP_OUT_OF_WINDOW",
+                     "INVALID_SIGNATURE"), "signature"),
+    **dict.fromkeys(("MALFORMED_JSON", "VALIDATION_ERROR", "INVALID_PARAMETER",
+                     "REQUEST_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"), "schema"),
+}
+
+
+def note_error(code: str, message: str, partner_id: int | None) -> None:
+    """Record the error a request ends with, unless a more precise finding already says it."""
+    if partner_id is not None:
+        g.setdefault("partner_id", partner_id)
+    if not g.get("error_recorded"):
+        add_findings([Finding("request", f"{code}: {message}",
+                              kind=_KIND_OF_CODE.get(code, "rule"))])
+
+
+def _redact_header(name: str, value: str) -> str:
+    if name.lower() not in _SECRET_HEADERS:
+        return value
+    scheme, _, secret = value.partition(" ")
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:8]
+    return f"{scheme} <redacted sha256:{fingerprint}>"
+
+
+def _redact_body(text: str) -> str:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return text[:BODY_KEPT]
+    if isinstance(document, dict) and any(k in document for k in _SECRET_FIELDS):
+        for key in _SECRET_FIELDS:
+            if key in document:
+                document[key] = "<redacted>"
+        return json.dumps(document)[:BODY_KEPT]
+    return text[:BODY_KEPT]
+
+
+def _reference(response_text: str) -> str | None:
+    found = request.args.get("reference")
+    for text in (response_text, request.get_data(as_text=True)):
+        if found:
+            break
+        try:
+            document = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and isinstance(document.get("reference"), str):
+            found = document["reference"]
+    return found
+
+
+def register(app: Flask) -> None:
+    """Journal the gateway's requests on ``app``."""
+
+    @app.before_request
+    def _start() -> None:
+        if request.path.startswith(PREFIX):
+            g.journal_started = time.perf_counter()
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        started = g.get("journal_started")
+        if started is None:
+            return response
+        svc = services()
+        body = response.get_data(as_text=True) if not response.is_streamed else ""
+        svc.journal.add(JournalEntry(
+            id=0, partner_id=g.get("partner_id"), method=request.method, path=request.path,
+            query=request.query_string.decode("latin-1"),
+            request_headers={k: _redact_header(k, v) for k, v in request.headers.items()},
+            request_body=_redact_body(request.get_data(as_text=True)),
+            status=response.status_code, response_body=_redact_body(body),
+            duration_ms=(time.perf_counter() - started) * 1000, reference=_reference(body),
+            findings=[f.as_dict() for f in g.get("findings", [])], at=svc.clock.now()))
+        return response
+
+
+def entry_body(entry: JournalEntry) -> dict[str, Any]:
+    """A journal entry as the control API shows it."""
+    return {"id": entry.id, "partnerId": entry.partner_id, "method": entry.method,
+            "path": entry.path, "query": entry.query, "requestHeaders": entry.request_headers,
+            "requestBody": entry.request_body, "status": entry.status,
+            "responseBody": entry.response_body, "durationMs": round(entry.duration_ms, 3),
+            "reference": entry.reference, "findings": entry.findings,
+            "at": isoformat(entry.at)}

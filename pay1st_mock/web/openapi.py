@@ -1,0 +1,478 @@
+"""``GET /_mock/openapi.json``: the emulator's OpenAPI 3.1 document, generated from the app.
+
+The paths come from ``app.url_map`` itself, so a route cannot be missing from the document;
+summaries and descriptions are the views' docstrings; request and response bodies are the JSON
+Schemas in ``schemas/`` (named by each blueprint module's ``REQUEST_SCHEMAS`` and
+``RESPONSE_SCHEMAS``), embedded under ``components.schemas``. OpenAPI 3.1 uses JSON Schema
+2020-12, our schemas' dialect, so they go in unchanged except that references between them are
+rewritten from ``$id`` URIs to ``#/components/schemas/...`` pointers (and ``$id``/``$schema``
+dropped) so that any OpenAPI tool resolves them.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from flask import Blueprint, Flask, Response, current_app
+from flask.sansio.blueprints import Blueprint as AnyBlueprint
+from werkzeug.routing import Rule
+
+from pay1st_mock import __version__
+from pay1st_mock.errors import ERROR_CODES
+from pay1st_mock.schemas import ID_PREFIX, load_schemas
+from pay1st_mock.web.gateway import AUTH_MEDIA_TYPE, PAYMENT_MEDIA_TYPE
+from pay1st_mock.web.http import WARNING_HEADER, json_response
+
+blueprint = Blueprint("openapi", __name__, url_prefix="/_mock")
+
+EXTENSION_KEY = "pay1st_mock.openapi"
+OPENAPI_VERSION = "3.1.0"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+HTML = "text/html"
+
+_COMPONENTS = "#/components/schemas/"
+_IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+_METHOD_ORDER = ("get", "put", "post", "delete", "patch")
+# Tags in the order a reader meets them; blueprints not listed follow, sorted.
+_TAG_ORDER = ("gateway", "checkout", "shop", "legacy", "control", "shop_control", "openapi",
+              "index")
+# Blueprints whose views answer HTML pages for people rather than JSON.
+_PAGE_BLUEPRINTS = frozenset({"checkout", "shop"})
+
+# Request media types other than application/json (the control API's).
+_REQUEST_MEDIA_TYPES = {
+    "gateway.token": AUTH_MEDIA_TYPE,
+    "gateway.refresh": AUTH_MEDIA_TYPE,
+    "gateway.create_payment": PAYMENT_MEDIA_TYPE,
+    "gateway.fulfil": PAYMENT_MEDIA_TYPE,
+}
+# Bodies that may be left out (the view reads none as ``{}``).
+_OPTIONAL_BODIES = frozenset({"control.reset", "control.create_partner"})
+# Success statuses other than 200.
+_SUCCESS_STATUSES = {
+    "gateway.create_payment": 201,
+    "control.create_partner": 201,
+    "shop_control.create_purchase": 201,
+    "control.resend_delivery": 202,
+}
+# Views that answer 303 See Other (post/redirect/get, or on to the hosted checkout).
+_REDIRECTS = {
+    "checkout.choose": "The next step of the checkout, the partner's callback or the result page.",
+    "checkout.submit": "The next step of the checkout, the partner's callback or the result page.",
+    "checkout.cancel": "The partner's cancel callback, or the result page.",
+    "checkout.leave": "The partner's pending callback, or back to the checkout page.",
+    "shop.buy": "The hosted checkout for the new payment.",
+    "legacy.payment_link": "The hosted checkout for the new payment.",
+}
+# Views whose success body is empty (no Content-Type).
+_EMPTY_BODIES = frozenset({"gateway.fulfil"})
+# Operations behind an authentication scheme; ``{}`` in a list makes the scheme optional.
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "gateway.token": [{"basicAuth": []}],
+    "gateway.refresh": [{"basicAuth": []}, {}],
+    "gateway.payment_methods": [{"AccessToken": []}],
+    "gateway.create_payment": [{"AccessToken": []}],
+    "gateway.query_payment": [{"AccessToken": []}],
+    "gateway.fulfil": [{"AccessToken": []}],
+    "legacy.legacy_status": [{"basicAuth": []}],
+}
+# Operations checked with X-SIGNATURE/X-TIMESTAMP: True where the headers are required.
+_SIGNED = {
+    "gateway.create_payment": True,
+    "gateway.fulfil": True,
+    "gateway.payment_methods": False,
+    "gateway.query_payment": False,
+}
+
+
+@dataclass(frozen=True)
+class _Param:
+    """One query parameter of a GET."""
+
+    name: str
+    description: str
+    required: bool = False
+    type: str = "string"
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "in": "query", "required": self.required,
+                "description": self.description, "schema": {"type": self.type, **dict(self.extra)}}
+
+
+_LIMIT = _Param("limit", "How many to answer, newest first: 1 to 1000 (default 100).",
+                type="integer", extra=(("minimum", 1), ("maximum", 1000), ("default", 100)))
+_PARTNER_ID = _Param("partnerId", "Only this partner's (404 if no partner has the id).",
+                     type="integer")
+_LINK = (_Param("reference", "The payment's reference from Create Payment (C-<15 digits>-P).",
+                required=True),
+         _Param("accessToken", "An access token of the partner that created the payment, "
+                "URL-escaped.", required=True))
+_QUERY: dict[str, tuple[_Param, ...]] = {
+    "gateway.payment_methods": (
+        _Param("countryCode", "ISO 3166-1 alpha-2 country code, such as NG.", required=True),),
+    "gateway.query_payment": (
+        _Param("reference", "The payment's reference (C-<15 digits>-P).", required=True),),
+    "control.list_payments": (
+        _PARTNER_ID, _Param("status", "Only payments in this status (case-insensitive)."),
+        _LIMIT),
+    "control.list_deliveries": (
+        _PARTNER_ID, _Param("reference", "Only deliveries about this payment reference."),
+        _Param("status", "Only deliveries in this status (case-insensitive)."), _LIMIT),
+    "checkout.page": (
+        *_LINK, _Param("channelId", "Skip the method choice: a channels[].id from List "
+                       "Payment Methods.", type="integer")),
+    "checkout.result": _LINK,
+    "legacy.payment_link": (
+        _Param("productBundleId", "The bundle to buy.", required=True, type="integer"),
+        _Param("username", "The player ID the partner's User Info Webhook is asked about.",
+               required=True),
+        _Param("countryCode", "ISO 3166-1 alpha-2 country the customer pays in.", required=True),
+        _Param("quantity", "How many bundles: 1 to 100.", type="integer",
+               extra=(("default", 1),)),
+        _Param("platform", "AND, IOS or WEB (case-insensitive).", extra=(("default", "WEB"),)),
+        _Param("externalReference", "The partner's own reference, for the legacy status call."),
+        _Param("channelId", "Skip the method choice: a channel id.", type="integer")),
+    "legacy.legacy_status": (
+        _Param("externalReference", "The externalReference given to the payment link.",
+               required=True),),
+}
+
+
+@dataclass(frozen=True)
+class _Form:
+    """The fields of an HTML form a page posts (all text, as forms are)."""
+
+    fields: tuple[tuple[str, str], ...]
+    required: tuple[str, ...]
+    more_fields: str | None = None
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {name: {"type": "string", "description": text}
+                           for name, text in self.fields},
+            "required": list(self.required)}
+        if self.more_fields:
+            schema["additionalProperties"] = {"type": "string", "description": self.more_fields}
+        return schema
+
+
+_FORM_LINK = (("reference", "The payment's reference."),
+              ("accessToken", "The access token the checkout link carried."))
+_FORMS = {
+    "checkout.choose": _Form((*_FORM_LINK, ("channelId", "The chosen channels[].id.")),
+                             ("reference", "accessToken", "channelId")),
+    "checkout.submit": _Form((*_FORM_LINK, ("step", "The step the form belongs to.")),
+                             ("reference", "accessToken", "step"),
+                             "The step's own fields (card number, phone, code, ...)."),
+    "checkout.cancel": _Form(_FORM_LINK, ("reference", "accessToken")),
+    "checkout.leave": _Form(_FORM_LINK, ("reference", "accessToken")),
+    "shop.check_player": _Form((("playerId", "The player ID to check with the partner."),
+                                ("countryCode", "ISO 3166-1 alpha-2 country code.")),
+                               ("playerId", "countryCode")),
+    "shop.buy": _Form((("playerId", "The checked player ID."),
+                       ("countryCode", "ISO 3166-1 alpha-2 country code."),
+                       ("bundleId", "The bundle to buy."),
+                       ("quantity", "How many bundles (default 1).")),
+                      ("playerId", "countryCode", "bundleId")),
+}
+
+_CONVERTER_TYPES: dict[str, dict[str, Any]] = {
+    "int": {"type": "integer", "minimum": 0},
+    "float": {"type": "number"},
+    "uuid": {"type": "string", "format": "uuid"},
+}
+_RULE_VARIABLE = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?"
+                            r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+@blueprint.get("/openapi.json")
+def document() -> Response:
+    """200 with this OpenAPI 3.1 document, generated from the running app's routes."""
+    return json_response(build(current_app))
+
+
+def build(app: Flask) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of ``app`` (built once per app, then cached)."""
+    cached: dict[str, Any] | None = app.extensions.get(EXTENSION_KEY)
+    if cached is None:
+        cached = _build(app)
+        app.extensions[EXTENSION_KEY] = cached
+    return cached
+
+
+def schema_key(path: str) -> str:
+    """The ``components.schemas`` key of a schema file: ``gateway/x.json`` → ``gateway_x``."""
+    return path.removeprefix(ID_PREFIX).removesuffix(".json").replace("/", "_")
+
+
+def schema_ref(path: str) -> dict[str, str]:
+    """A ``$ref`` to the component of schema file ``path``."""
+    return {"$ref": _COMPONENTS + schema_key(path)}
+
+
+def openapi_path(rule: str) -> str:
+    """Turn a Flask rule into an OpenAPI path template: ``<int:id>`` → ``{id}``."""
+    return _RULE_VARIABLE.sub(lambda m: "{" + m.group("name") + "}", rule)
+
+
+def _build(app: Flask) -> dict[str, Any]:
+    responses, requests = _schema_tables(app)
+    paths: dict[str, dict[str, Any]] = {}
+    operation_ids: set[str] = set()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        if rule.endpoint == "static":
+            continue
+        methods = sorted(m for m in rule.methods or () if m not in _IGNORED_METHODS)
+        item = paths.setdefault(openapi_path(rule.rule), {})
+        for method in methods:
+            operation_id = rule.endpoint if len(methods) == 1 else (
+                f"{rule.endpoint}.{method.lower()}")
+            while operation_id in operation_ids:  # one view mounted on several rules
+                operation_id += "_"
+            operation_ids.add(operation_id)
+            item[method.lower()] = _operation(app, rule, method, operation_id, responses,
+                                              requests)
+    for path, item in paths.items():
+        paths[path] = {m: item[m] for m in _METHOD_ORDER if m in item}
+    used_tags = {op["tags"][0] for item in paths.values() for op in item.values()}
+    return {
+        "openapi": OPENAPI_VERSION,
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "pay1st-mock",
+            "version": __version__,
+            "summary": "A local emulator of Carry1st's Pay1st payment gateway.",
+            "description": "The Pay1st Gateway v4 API (`/api/pay1st`), the hosted checkout "
+                           "(`/checkout`), the Carry1st Shop (`/shop`, `/payment`, "
+                           "`/api/fulfilments/status`) and the emulator's control API "
+                           "(`/_mock`). Every error answered as JSON is the Pay1st envelope "
+                           "`{errorMessage, errorCode, sessionId}`.",
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "tags": [_tag(app, name) for name in _tag_names(used_tags)],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": _component_schemas(),
+            "responses": {"Error": _error_response()},
+            "securitySchemes": {
+                "basicAuth": {
+                    "type": "http", "scheme": "basic",
+                    "description": "Token call: `base64(API_KEY:API_SECRET)`. Legacy status "
+                                   "query: the product's Basic Auth `username:password`."},
+                "AccessToken": {
+                    "type": "apiKey", "in": "header", "name": "AccessToken",
+                    "description": "`Bearer <accessToken>` from POST /api/pay1st/auth/token "
+                                   "(in this header, not in Authorization)."},
+            },
+        },
+    }
+
+
+def _schema_tables(app: Flask) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Merge the ``RESPONSE_SCHEMAS``/``REQUEST_SCHEMAS`` of every registered blueprint."""
+    responses: dict[str, str | None] = {}
+    requests: dict[str, str] = {}
+    for module in {_module(bp) for bp in app.blueprints.values()} - {None}:
+        responses.update(_mapping(getattr(module, "RESPONSE_SCHEMAS", {})))
+        requests.update({k: v for k, v in _mapping(getattr(module, "REQUEST_SCHEMAS", {})).items()
+                         if v is not None})
+    return responses, requests
+
+
+def _module(bp: AnyBlueprint) -> Any:
+    return sys.modules.get(bp.import_name)
+
+
+def _mapping(table: Any) -> dict[str, str | None]:
+    if not isinstance(table, Mapping):
+        return {}
+    return {str(k): (None if v is None else str(v)) for k, v in table.items()}
+
+
+def _operation(app: Flask, rule: Rule, method: str, operation_id: str,
+               responses: Mapping[str, str | None], requests: Mapping[str, str]
+               ) -> dict[str, Any]:
+    endpoint = rule.endpoint
+    tag = endpoint.partition(".")[0] if "." in endpoint else "app"
+    summary, description = _docstring(app.view_functions.get(endpoint))
+    operation: dict[str, Any] = {"tags": [tag], "operationId": operation_id,
+                                 "summary": summary or endpoint}
+    if description:
+        operation["description"] = description
+    parameters = _path_parameters(rule)
+    if method == "GET":
+        parameters += [p.as_dict() for p in _QUERY.get(endpoint, ())]
+    if endpoint in _SIGNED:
+        parameters += _signature_headers(required=_SIGNED[endpoint] and method == "POST")
+    if parameters:
+        operation["parameters"] = parameters
+    body = _request_body(endpoint, method, requests)
+    if body is not None:
+        operation["requestBody"] = body
+    if endpoint in _SECURITY:
+        operation["security"] = _SECURITY[endpoint]
+    operation["responses"] = _responses(endpoint, tag, responses, has_body=body is not None)
+    return operation
+
+
+def _docstring(view: Any) -> tuple[str, str]:
+    """The first line of a view's docstring, and the rest, in Markdown."""
+    text = (inspect.getdoc(view) or "") if view is not None else ""
+    text = text.replace("``", "`")
+    first, _, rest = text.strip().partition("\n")
+    return first.strip(), rest.strip()
+
+
+def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
+    parameters = []
+    for match in _RULE_VARIABLE.finditer(rule.rule):
+        schema = _CONVERTER_TYPES.get(match.group("converter") or "default", {"type": "string"})
+        parameters.append({"name": match.group("name"), "in": "path", "required": True,
+                           "schema": dict(schema)})
+    return parameters
+
+
+def _signature_headers(required: bool) -> list[dict[str, Any]]:
+    when = "Required." if required else "Optional; when one is sent, both must be and valid."
+    return [
+        {"name": "X-TIMESTAMP", "in": "header", "required": required,
+         "description": f"ISO-8601 date-time with a zone, within the tolerance of now. {when}",
+         "schema": {"type": "string"}},
+        {"name": "X-SIGNATURE", "in": "header", "required": required,
+         "description": "Base64 HMAC-SHA256, keyed with the partner's signing key, of "
+                        f"X-TIMESTAMP followed by the raw body. {when}",
+         "schema": {"type": "string"}},
+    ]
+
+
+def _request_body(endpoint: str, method: str, requests: Mapping[str, str]
+                  ) -> dict[str, Any] | None:
+    if endpoint in requests:
+        media_type = _REQUEST_MEDIA_TYPES.get(endpoint, JSON)
+        return {"required": endpoint not in _OPTIONAL_BODIES,
+                "content": {media_type: {"schema": schema_ref(requests[endpoint])}}}
+    form = _FORMS.get(endpoint)
+    if form is not None and method == "POST":
+        return {"required": True, "content": {FORM: {"schema": form.schema()}}}
+    return None
+
+
+def _responses(endpoint: str, tag: str, responses: Mapping[str, str | None], has_body: bool
+               ) -> dict[str, Any]:
+    success: dict[str, Any]
+    if endpoint in _REDIRECTS:
+        status = 303
+        success = {"description": "See Other: " + _REDIRECTS[endpoint],
+                   "headers": {"Location": {"description": "Where the browser goes next.",
+                                            "schema": {"type": "string",
+                                                       "format": "uri-reference"}}}}
+    elif tag in _PAGE_BLUEPRINTS:
+        status = 200
+        success = {"description": "An HTML page.",
+                   "content": {HTML: {"schema": {"type": "string"}}}}
+    elif endpoint in _EMPTY_BODIES:
+        status = _SUCCESS_STATUSES.get(endpoint, 200)
+        success = {"description": "Done; the body is empty."}
+    else:
+        status = _SUCCESS_STATUSES.get(endpoint, 200)
+        name = responses.get(endpoint)
+        schema: dict[str, Any] = schema_ref(name) if name else {"type": "object"}
+        success = {"description": "Success." if name else "Success (no published schema).",
+                   "content": {JSON: {"schema": schema}}}
+    if has_body and tag == "gateway":
+        success["headers"] = {WARNING_HEADER: {
+            "description": "One per tolerated problem in the request, such as an unknown field.",
+            "schema": {"type": "string"}}}
+    answers: dict[str, Any] = {str(status): success}
+    if tag in _PAGE_BLUEPRINTS or endpoint in _REDIRECTS:
+        answers["default"] = {
+            "description": "An error page saying what to fix (a bad link, token or form); "
+                           "routing errors outside /checkout answer the Pay1st error envelope.",
+            "content": {HTML: {"schema": {"type": "string"}},
+                        JSON: {"schema": schema_ref("error-response.json")}}}
+    else:
+        answers["default"] = {"$ref": "#/components/responses/Error"}
+    return answers
+
+
+def _error_response() -> dict[str, Any]:
+    listed = "\n".join(f"| {e.status} | `{e.code}` | {e.meaning} |" for e in ERROR_CODES.values())
+    return {
+        "description": "The Pay1st error envelope. The HTTP status follows from errorCode:\n\n"
+                       "| status | errorCode | when |\n| --- | --- | --- |\n" + listed,
+        "content": {JSON: {"schema": {**schema_ref("error-response.json"),
+                                      "properties": {"errorCode": {"enum": list(ERROR_CODES)}}}}},
+    }
+
+
+def _tag_names(used: set[str]) -> list[str]:
+    return [t for t in _TAG_ORDER if t in used] + sorted(used - set(_TAG_ORDER))
+
+
+def _tag(app: Flask, name: str) -> dict[str, str]:
+    bp = app.blueprints.get(name)
+    doc = inspect.getdoc(_module(bp)) if bp is not None else None
+    if not doc:
+        return {"name": name}
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    return {"name": name, "description": paragraph.replace("``", "`")}
+
+
+def _component_schemas() -> dict[str, Any]:
+    """Every schema of ``load_schemas()``, keyed by path, with refs pointing at components."""
+    documents = load_schemas().documents
+    return {schema_key(uri): _embed(document, uri, documents)
+            for uri, document in sorted(documents.items())}
+
+
+def _embed(document: dict[str, Any], uri: str, documents: Mapping[str, Any]) -> dict[str, Any]:
+    copied = copy.deepcopy(document)
+    copied.pop("$id", None)
+    copied.pop("$schema", None)
+    _rewrite_refs(copied, uri, documents)
+    return copied
+
+
+# Keywords whose values are data, not schemas: a "$ref" key in them is not a reference.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "example"})
+# Keywords whose values map names to schemas (so a property may be called "default").
+_MAP_KEYWORDS = frozenset({"properties", "patternProperties", "$defs", "definitions",
+                           "dependentSchemas"})
+
+
+def _rewrite_refs(node: Any, base: str, documents: Mapping[str, Any],
+                  names_to_schemas: bool = False) -> None:
+    """Point every ``$ref`` under ``node`` (relative to ``base``) at a component."""
+    if isinstance(node, list):
+        for item in node:
+            _rewrite_refs(item, base, documents)
+        return
+    if not isinstance(node, dict):
+        return
+    if names_to_schemas:
+        for value in node.values():
+            _rewrite_refs(value, base, documents)
+        return
+    if "$id" in node:
+        raise ValueError(f"{base}: nested $id {node['$id']!r} is not supported")
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        target, fragment = urldefrag(urljoin(base, ref))
+        if target not in documents:
+            raise ValueError(f"{base}: $ref {ref!r} names no known schema")
+        if fragment and not fragment.startswith("/"):
+            raise ValueError(f"{base}: $ref {ref!r} uses an anchor; use a JSON pointer")
+        node["$ref"] = _COMPONENTS + schema_key(target) + fragment
+    for key, value in node.items():
+        if key not in _DATA_KEYWORDS:
+            _rewrite_refs(value, base, documents, names_to_schemas=key in _MAP_KEYWORDS)
