@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from pay1st_mock.clock import isoformat
 from pay1st_mock.schemas import Finding
@@ -64,9 +65,17 @@ def _redact_body(text: str) -> str:
     return text[:BODY_KEPT]
 
 
-def _reference(response_text: str) -> str | None:
+def _request_text() -> str:
+    """The request body as text; a body over the size limit is not read (it was refused)."""
+    try:
+        return request.get_data(as_text=True)
+    except RequestEntityTooLarge:
+        return f"<{request.content_length} bytes: over the limit, not kept>"
+
+
+def _reference(response_text: str, request_text: str) -> str | None:
     found = request.args.get("reference")
-    for text in (response_text, request.get_data(as_text=True)):
+    for text in (response_text, request_text):
         if found:
             break
         try:
@@ -93,13 +102,14 @@ def register(app: Flask) -> None:
             return response
         svc = services()
         body = response.get_data(as_text=True) if not response.is_streamed else ""
+        sent = _request_text()
         svc.journal.add(JournalEntry(
             id=0, partner_id=g.get("partner_id"), method=request.method, path=request.path,
             query=request.query_string.decode("latin-1"),
             request_headers={k: _redact_header(k, v) for k, v in request.headers.items()},
-            request_body=_redact_body(request.get_data(as_text=True)),
+            request_body=_redact_body(sent),
             status=response.status_code, response_body=_redact_body(body),
-            duration_ms=(time.perf_counter() - started) * 1000, reference=_reference(body),
+            duration_ms=(time.perf_counter() - started) * 1000, reference=_reference(body, sent),
             findings=[f.as_dict() for f in g.get("findings", [])], at=svc.clock.now()))
         return response
 
