@@ -13,6 +13,7 @@ from pay1st_mock.domain.checkout import Checkout
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
+from pay1st_mock.faults import FaultBook
 from pay1st_mock.randomness import Randomness, seed_for_start
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.services import EXTENSION_KEY, Services
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     purchase_repo = PurchaseRepository(db)
     journal_repo = JournalRepository(db, settings.journal_max_entries)
+    faults = FaultBook(settings.seed)
     shop = ShopService(db, shop_catalogue, catalogue, payment_repo, purchase_repo,
                        UserInfoClient(purchase_repo, load_schemas(),
                                       settings.user_info_timeout_seconds, clock.now),
@@ -67,7 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     dispatcher = Dispatcher(delivery_repo, clock,
                             make_signer(partner_repo, purchase_repo, shop_catalogue),
                             checkout.sweep_abandoned, settings.retry_delays_seconds,
-                            settings.webhook_timeout_seconds)
+                            settings.webhook_timeout_seconds, faults)
     svc = Services(
         settings=settings, db=db, clock=clock, randomness=randomness, schemas=load_schemas(),
         catalogue=catalogue,
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                                 settings.strict_amounts),
         checkout=checkout, outbox=Outbox(delivery_repo, clock, outbox_changed),
         dispatcher=dispatcher, shop=shop, purchases=purchase_repo, journal=journal_repo,
+        faults=faults,
     )
     svc.partners.bootstrap()
 
@@ -95,18 +98,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         gateway,
         index,
         journal,
+        openapi,
         shop_control,
         storefront,
     )
+    from pay1st_mock.web import faults as fault_hooks
 
     errors.register(app)
     journal.register(app)
+    fault_hooks.register(app)
     app.register_blueprint(gateway.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(checkout_pages.blueprint)
     app.register_blueprint(storefront.blueprint)
     app.register_blueprint(storefront.legacy)
     app.register_blueprint(shop_control.blueprint)
+    app.register_blueprint(fault_hooks.blueprint)
+    app.register_blueprint(openapi.blueprint)
     app.register_blueprint(index.blueprint)
     dispatcher.start()
     return app

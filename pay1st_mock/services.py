@@ -11,6 +11,7 @@ from pay1st_mock.domain.checkout import Checkout
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
+from pay1st_mock.faults import FaultBook
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.schemas import SchemaSet
 from pay1st_mock.shop.purchases import ShopService
@@ -42,6 +43,7 @@ class Services:
     shop: ShopService
     purchases: PurchaseRepository
     journal: JournalRepository
+    faults: FaultBook
     # Unexpected exceptions raised while handling requests, for MockServer to re-raise.
     errors: list[BaseException] = field(default_factory=list)
 

@@ -13,7 +13,7 @@ from pay1st_mock.clock import Clock, isoformat
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.store.partners import Partner, PartnerRepository
-from pay1st_mock.store.tokens import TokenRepository
+from pay1st_mock.store.tokens import TokenRecord, TokenRepository
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,14 @@ class TokenService:
             raise Pay1stError("INVALID_REFRESH_TOKEN",
                               "refreshToken was used by a concurrent refresh; send the newest one")
         return self.issue(record.partner_id)
+
+    def lookup(self, token: str) -> TokenRecord | None:
+        """What is known of a token, without judging it (fault matching, diagnostics)."""
+        return self._tokens.find(token)
+
+    def partner_of_key(self, api_key: str) -> Partner | None:
+        """The partner owning an API key, if any."""
+        return self._partners.find_by_api_key(api_key)
 
     def authenticate(self, access_token: str) -> Partner:
         """Return the partner owning a live access token; 401 with the reason otherwise."""

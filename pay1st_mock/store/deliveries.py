@@ -111,6 +111,14 @@ class DeliveryRepository:
                 (now, limit + len(busy_references))).fetchall()
         return [d for d in map(_delivery, rows) if d.reference not in busy_references][:limit]
 
+    def next_pending_after(self, delivery: Delivery) -> Delivery | None:
+        """The next pending delivery of the same reference, if any (for reorder faults)."""
+        with self._db.read() as conn:
+            row = conn.execute("SELECT * FROM deliveries WHERE reference = ? AND id > ? AND "
+                               "status = 'PENDING' ORDER BY id LIMIT 1",
+                               (delivery.reference, delivery.id)).fetchone()
+        return _delivery(row) if row else None
+
     def next_due_at(self) -> float | None:
         """Return when the earliest pending delivery is due, if any is pending."""
         with self._db.read() as conn:

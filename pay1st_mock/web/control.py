@@ -70,6 +70,7 @@ def reset() -> Response:
     if partner_id is None:
         svc.clock.reset()
         svc.journal.clear()
+        svc.faults.clear()
     return json_response({"reset": "partner" if partner_id is not None else "all",
                           "partnerId": partner_id})
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pay1st_mock.clock import Clock
+from pay1st_mock.faults import FaultBook
 from pay1st_mock.store.deliveries import Attempt, Delivery, DeliveryRepository
 
 if TYPE_CHECKING:
@@ -44,13 +45,14 @@ class Dispatcher:
 
     def __init__(self, deliveries: DeliveryRepository, clock: Clock, sign: SignHeaders,
                  sweep: Callable[[float], object], retry_delays: tuple[float, ...],
-                 timeout: float, workers: int = 4) -> None:
+                 timeout: float, faults: FaultBook | None = None, workers: int = 4) -> None:
         self._deliveries = deliveries
         self._clock = clock
         self._sign = sign
         self._sweep = sweep
         self._retry_delays = retry_delays
         self._timeout = timeout
+        self._faults = faults or FaultBook()
         self._pool = ThreadPoolExecutor(max_workers=workers,
                                         thread_name_prefix="pay1st-mock-webhook")
         self._busy: set[str] = set()
@@ -121,15 +123,19 @@ class Dispatcher:
 
     def _deliver(self, delivery: Delivery) -> None:
         try:
-            attempt = self._attempt(delivery)
-            number = attempt.number
-            if attempt.succeeded:
-                status, next_at = "DELIVERED", None
-            elif number > len(self._retry_delays):
-                status, next_at = "EXHAUSTED", None
-            else:
-                status, next_at = "PENDING", self._clock.now() + self._retry_delays[number - 1]
-            self._deliveries.record_attempt(delivery, attempt, status, next_at)
+            fault = self._faults.take("webhook", None, delivery.kind, delivery.partner_id) or {}
+            if fault.get("reorder"):
+                later = self._deliveries.next_pending_after(delivery)
+                if later is not None:  # the partner gets the newer event first
+                    self._attempt_and_record(later)
+            if "delayMs" in fault:
+                time.sleep(fault["delayMs"] / 1000)
+            attempt = self._attempt_and_record(delivery)
+            if fault.get("duplicate") and attempt.succeeded:
+                # the same request again, as a network retry would: logged as another attempt
+                fresh = self._deliveries.get(delivery.id)
+                if fresh is not None:
+                    self._attempt_and_record(fresh)
         except Exception:
             log.exception("delivery %s failed unexpectedly", delivery.id)
         finally:
@@ -137,6 +143,18 @@ class Dispatcher:
                 self._busy.discard(delivery.reference)
                 self._woken = True  # the reference's next delivery may now go
                 self._wakeup.notify()
+
+    def _attempt_and_record(self, delivery: Delivery) -> Attempt:
+        attempt = self._attempt(delivery)
+        number = attempt.number
+        if attempt.succeeded:
+            status, next_at = "DELIVERED", None
+        elif number > len(self._retry_delays):
+            status, next_at = "EXHAUSTED", None
+        else:
+            status, next_at = "PENDING", self._clock.now() + self._retry_delays[number - 1]
+        self._deliveries.record_attempt(delivery, attempt, status, next_at)
+        return attempt
 
     def _session(self) -> requests.Session:
         import requests  # here, not at the top: it costs 50 ms of every cold start
