@@ -75,3 +75,26 @@ def test_every_toml_example_is_a_valid_config() -> None:
     for block in blocks:
         text = block if block.lstrip().startswith("version") else "version = 1\n" + block
         settings_from_mapping(tomllib.loads(text), source="README.md")
+
+
+def test_plugin_example_passes() -> None:
+    """The README's pytest example runs green as a user's test file."""
+    import tempfile
+
+    code = _block("readme-plugin")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "test_example.py"
+        path.write_text(code, encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:benchmark",
+                                 "-p", "no:cacheprovider", str(path)], capture_output=True,
+                                text=True, timeout=120, cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_mockserver_example_runs() -> None:
+    result = subprocess.run([sys.executable, "-c", _block("readme-mockserver")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    url, reference = result.stdout.split()
+    assert url.startswith("http://127.0.0.1:") and re.fullmatch(r"C-\d{15}-P", reference)

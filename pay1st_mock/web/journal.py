@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from typing import Any
 
@@ -52,11 +53,19 @@ def _redact_header(name: str, value: str) -> str:
     return f"{scheme} <redacted sha256:{fingerprint}>"
 
 
+_SECRET_IN_TEXT = re.compile(r'("(?:accessToken|refreshToken)"\s*:\s*")[^"]*(")')
+_SECRET_IN_QUERY = re.compile(r"((?:^|&)(?:accessToken|refreshToken)=)[^&]*")
+
+
+def _redact_query(query: str) -> str:
+    return _SECRET_IN_QUERY.sub(r"\1<redacted>", query)
+
+
 def _redact_body(text: str) -> str:
     try:
         document = json.loads(text)
-    except ValueError:
-        return text[:BODY_KEPT]
+    except ValueError:  # not JSON, but may still carry a token: redact by pattern
+        return _SECRET_IN_TEXT.sub(r"\1<redacted>\2", text)[:BODY_KEPT]
     if isinstance(document, dict) and any(k in document for k in _SECRET_FIELDS):
         for key in _SECRET_FIELDS:
             if key in document:
@@ -105,7 +114,7 @@ def register(app: Flask) -> None:
         sent = _request_text()
         svc.journal.add(JournalEntry(
             id=0, partner_id=g.get("partner_id"), method=request.method, path=request.path,
-            query=request.query_string.decode("latin-1"),
+            query=_redact_query(request.query_string.decode("latin-1")),
             request_headers={k: _redact_header(k, v) for k, v in request.headers.items()},
             request_body=_redact_body(sent),
             status=response.status_code, response_body=_redact_body(body),
