@@ -121,13 +121,7 @@ class PartnerClient:
 
     def deliveries(self, reference: str | None = None) -> list[dict[str, Any]]:
         """This partner's webhook deliveries (newest first), each with every attempt."""
-        params: dict[str, Any] = {"partnerId": self.partner_id}
-        if reference:
-            params["reference"] = reference
-        response = self.http.get(f"{self.base_url}/_mock/deliveries", params=params, timeout=10)
-        _raise_for(response, "list deliveries")
-        found: list[dict[str, Any]] = response.json()["deliveries"]
-        return found
+        return self._listed("deliveries", reference, "list deliveries")
 
     def wait_for_delivery(self, reference: str, status: str = "DELIVERED",
                           timeout: float = 5.0) -> dict[str, Any]:
@@ -150,13 +144,17 @@ class PartnerClient:
 
     def journal(self, reference: str | None = None) -> list[dict[str, Any]]:
         """This partner's gateway calls as the emulator recorded them, newest first."""
+        return self._listed("journal", reference, "read the journal")
+
+    def _listed(self, resource: str, reference: str | None, doing: str) -> list[dict[str, Any]]:
+        """``GET /_mock/<resource>`` for this partner (and reference): the listed items."""
         params: dict[str, Any] = {"partnerId": self.partner_id}
         if reference:
             params["reference"] = reference
-        response = self.http.get(f"{self.base_url}/_mock/journal", params=params, timeout=10)
-        _raise_for(response, "read the journal")
-        entries: list[dict[str, Any]] = response.json()["entries"]
-        return entries
+        response = self.http.get(f"{self.base_url}/_mock/{resource}", params=params, timeout=10)
+        _raise_for(response, doing)
+        body: dict[str, list[dict[str, Any]]] = response.json()
+        return body["entries" if resource == "journal" else resource]
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator clock forward. It is shared by every partner on the server."""

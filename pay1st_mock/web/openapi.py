@@ -16,7 +16,6 @@ import inspect
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -29,6 +28,7 @@ from pay1st_mock.errors import ERROR_CODES
 from pay1st_mock.schemas import ID_PREFIX, load_schemas
 from pay1st_mock.web.gateway import AUTH_MEDIA_TYPE, PAYMENT_MEDIA_TYPE
 from pay1st_mock.web.http import WARNING_HEADER, json_response
+from pay1st_mock.web.openapi_tables import FORMS, QUERY
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/_mock")
 
@@ -92,99 +92,6 @@ _SIGNED = {
     "gateway.query_payment": False,
 }
 
-
-@dataclass(frozen=True)
-class _Param:
-    """One query parameter of a GET."""
-
-    name: str
-    description: str
-    required: bool = False
-    type: str = "string"
-    extra: tuple[tuple[str, Any], ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "in": "query", "required": self.required,
-                "description": self.description, "schema": {"type": self.type, **dict(self.extra)}}
-
-
-_LIMIT = _Param("limit", "How many to answer, newest first: 1 to 1000 (default 100).",
-                type="integer", extra=(("minimum", 1), ("maximum", 1000), ("default", 100)))
-_PARTNER_ID = _Param("partnerId", "Only this partner's (404 if no partner has the id).",
-                     type="integer")
-_LINK = (_Param("reference", "The payment's reference from Create Payment (C-<15 digits>-P).",
-                required=True),
-         _Param("accessToken", "An access token of the partner that created the payment, "
-                "URL-escaped.", required=True))
-_QUERY: dict[str, tuple[_Param, ...]] = {
-    "gateway.payment_methods": (
-        _Param("countryCode", "ISO 3166-1 alpha-2 country code, such as NG.", required=True),),
-    "gateway.query_payment": (
-        _Param("reference", "The payment's reference (C-<15 digits>-P).", required=True),),
-    "control.list_payments": (
-        _PARTNER_ID, _Param("status", "Only payments in this status (case-insensitive)."),
-        _LIMIT),
-    "control.list_deliveries": (
-        _PARTNER_ID, _Param("reference", "Only deliveries about this payment reference."),
-        _Param("status", "Only deliveries in this status (case-insensitive)."), _LIMIT),
-    "checkout.page": (
-        *_LINK, _Param("channelId", "Skip the method choice: a channels[].id from List "
-                       "Payment Methods.", type="integer")),
-    "checkout.result": _LINK,
-    "legacy.payment_link": (
-        _Param("productBundleId", "The bundle to buy.", required=True, type="integer"),
-        _Param("username", "The player ID the partner's User Info Webhook is asked about.",
-               required=True),
-        _Param("countryCode", "ISO 3166-1 alpha-2 country the customer pays in.", required=True),
-        _Param("quantity", "How many bundles: 1 to 100.", type="integer",
-               extra=(("default", 1),)),
-        _Param("platform", "AND, IOS or WEB (case-insensitive).", extra=(("default", "WEB"),)),
-        _Param("externalReference", "The partner's own reference, for the legacy status call."),
-        _Param("channelId", "Skip the method choice: a channel id.", type="integer")),
-    "legacy.legacy_status": (
-        _Param("externalReference", "The externalReference given to the payment link.",
-               required=True),),
-}
-
-
-@dataclass(frozen=True)
-class _Form:
-    """The fields of an HTML form a page posts (all text, as forms are)."""
-
-    fields: tuple[tuple[str, str], ...]
-    required: tuple[str, ...]
-    more_fields: str | None = None
-
-    def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
-            "type": "object",
-            "properties": {name: {"type": "string", "description": text}
-                           for name, text in self.fields},
-            "required": list(self.required)}
-        if self.more_fields:
-            schema["additionalProperties"] = {"type": "string", "description": self.more_fields}
-        return schema
-
-
-_FORM_LINK = (("reference", "The payment's reference."),
-              ("accessToken", "The access token the checkout link carried."))
-_FORMS = {
-    "checkout.choose": _Form((*_FORM_LINK, ("channelId", "The chosen channels[].id.")),
-                             ("reference", "accessToken", "channelId")),
-    "checkout.submit": _Form((*_FORM_LINK, ("step", "The step the form belongs to.")),
-                             ("reference", "accessToken", "step"),
-                             "The step's own fields (card number, phone, code, ...)."),
-    "checkout.cancel": _Form(_FORM_LINK, ("reference", "accessToken")),
-    "checkout.leave": _Form(_FORM_LINK, ("reference", "accessToken")),
-    "shop.check_player": _Form((("playerId", "The player ID to check with the partner."),
-                                ("countryCode", "ISO 3166-1 alpha-2 country code.")),
-                               ("playerId", "countryCode")),
-    "shop.buy": _Form((("playerId", "The checked player ID."),
-                       ("countryCode", "ISO 3166-1 alpha-2 country code."),
-                       ("bundleId", "The bundle to buy."),
-                       ("quantity", "How many bundles (default 1).")),
-                      ("playerId", "countryCode", "bundleId")),
-}
 
 _CONVERTER_TYPES: dict[str, dict[str, Any]] = {
     "int": {"type": "integer", "minimum": 0},
@@ -311,7 +218,7 @@ def _operation(app: Flask, rule: Rule, method: str, operation_id: str,
         operation["description"] = description
     parameters = _path_parameters(rule)
     if method == "GET":
-        parameters += [p.as_dict() for p in _QUERY.get(endpoint, ())]
+        parameters += [p.as_dict() for p in QUERY.get(endpoint, ())]
     if endpoint in _SIGNED:
         parameters += _signature_headers(required=_SIGNED[endpoint] and method == "POST")
     if parameters:
@@ -361,7 +268,7 @@ def _request_body(endpoint: str, method: str, requests: Mapping[str, str]
         media_type = _REQUEST_MEDIA_TYPES.get(endpoint, JSON)
         return {"required": endpoint not in _OPTIONAL_BODIES,
                 "content": {media_type: {"schema": schema_ref(requests[endpoint])}}}
-    form = _FORMS.get(endpoint)
+    form = FORMS.get(endpoint)
     if form is not None and method == "POST":
         return {"required": True, "content": {FORM: {"schema": form.schema()}}}
     return None
