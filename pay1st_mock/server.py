@@ -9,6 +9,7 @@ another thread (signal handlers, tests) and leaves no socket or thread behind.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,17 @@ class HttpServer:
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS) -> None:
-        self._server = create_server(app, host=host, port=port, threads=threads,
+        # Bind first, ourselves: a taken port then fails before waitress opens anything else.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(1024)
+        except OSError:
+            listener.close()
+            raise
+        self._server = create_server(app, sockets=[listener], threads=threads,
                                      ident="pay1st-mock", clear_untrusted_proxy_headers=True,
                                      channel_timeout=60, asyncore_use_poll=True)
         self.host = host
