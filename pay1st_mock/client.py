@@ -27,24 +27,24 @@ class WaitTimeout(AssertionError):
 class PartnerClient:
     """One partner talking to the emulator at ``base_url``."""
 
-    def __init__(self, base_url: str, partner: dict[str, Any]) -> None:
+    def __init__(self, base_url: str, partner: dict[str, Any],
+                 http: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.partner_id: int = partner["partnerId"]
         self.code: str = partner["code"]
         self.api_key: str = partner["apiKey"]
         self.api_secret: str = partner["apiSecret"]
         self.signing_key: str = partner["signingKey"]
-        self.http = requests.Session()
-        self.http.trust_env = False
+        self.http = http or _session()
         self._access_token: str | None = None
 
     @classmethod
     def create(cls, base_url: str, **fields: Any) -> PartnerClient:
         """Create a fresh partner through the control API (``POST /_mock/partners``)."""
-        response = requests.post(f"{base_url.rstrip('/')}/_mock/partners", json=fields,
-                                 timeout=10)
+        http = _session()
+        response = http.post(f"{base_url.rstrip('/')}/_mock/partners", json=fields, timeout=10)
         _raise_for(response, "create a partner", 201)
-        return cls(base_url, response.json())
+        return cls(base_url, response.json(), http)
 
     # -- gateway ---------------------------------------------------------------------------
 
@@ -168,6 +168,13 @@ class PartnerClient:
                                   json={"partnerId": self.partner_id}, timeout=10)
         _raise_for(response, "reset the partner")
         self._access_token = None
+
+
+def _session() -> requests.Session:
+    """A keep-alive session that ignores proxy settings: the emulator is always local."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
 
 
 def _raise_for(response: requests.Response, doing: str, expected: int = 200) -> None:
