@@ -48,6 +48,7 @@ class Catalogue:
 
     def __init__(self, countries: Mapping[str, Country]) -> None:
         self._countries = dict(countries)
+        self._methods_json: dict[str, str] = {}
         self._channels: dict[int, Channel] = {}
         for country in self._countries.values():
             for group in country.groups:
@@ -103,6 +104,15 @@ class Catalogue:
     def channels_of(self, country_code: str) -> list[Channel]:
         """Return the channels offered in a country, in display order."""
         return [c for c in self._channels.values() if c.country_code == country_code]
+
+    def methods_json(self, country_code: str) -> str:
+        """The List Payment Methods body for a country, rendered once (the data never changes)."""
+        cached = self._methods_json.get(country_code)
+        if cached is None:
+            cached = json.dumps({"data": {"groups": self.api_groups(country_code)}},
+                                separators=(",", ":"), ensure_ascii=False)
+            self._methods_json[country_code] = cached
+        return cached
 
     def api_groups(self, country_code: str) -> list[dict[str, Any]]:
         """Return the country's groups in the List Payment Methods shape (``flow`` removed)."""

@@ -88,7 +88,7 @@ def payment_methods() -> Response:
         raise Pay1stError("UNSUPPORTED_COUNTRY",
                           f"countryCode {code} is not supported; supported countries: "
                           + ", ".join(catalogue.country_codes))
-    return json_response({"data": {"groups": catalogue.api_groups(code)}})
+    return Response(catalogue.methods_json(code), mimetype="application/json")
 
 
 @blueprint.post("/payments/create")
