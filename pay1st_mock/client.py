@@ -126,6 +126,7 @@ class PartnerClient:
     def wait_for_delivery(self, reference: str, status: str = "DELIVERED",
                           timeout: float = 5.0) -> dict[str, Any]:
         """Wait until a delivery for ``reference`` reaches ``status``; fail saying what was seen."""
+        __tracebackhide__ = True  # pytest: show the caller's line, not this loop
         deadline = time.monotonic() + timeout
         seen: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
@@ -138,6 +139,7 @@ class PartnerClient:
                             f"{len(d['attempts'])} attempt(s)"
                             + (f" (last error: {d['attempts'][-1]['error']})"
                                if d["attempts"] and d["attempts"][-1]["error"] else "")
+                            + (f" ({d['note']})" if d.get("note") else "")
                             for d in seen) or "no delivery at all"
         raise WaitTimeout(f"no webhook delivery for {reference} reached {status} within "
                           f"{timeout:g} s; seen: {summary}")

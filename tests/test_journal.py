@@ -15,7 +15,7 @@ from pay1st_mock.clock import Clock
 from pay1st_mock.config import MEMORY, Settings
 from pay1st_mock.signing import sign_request
 from tests.harness import ClientPartner
-from tests.support import AUTH, PAYMENT, SANDBOX, basic, now_timestamp, payment_body
+from tests.support import AUTH, PAYMENT, basic, now_timestamp, payment_body
 
 CREATE = "/api/pay1st/payments/create"
 SANDBOX_ID = 1
@@ -206,13 +206,30 @@ def test_token_in_the_query_string_is_redacted(client: FlaskClient,
 
 def test_refresh_token_in_a_malformed_body_is_redacted(client: FlaskClient) -> None:
     tokens = ClientPartner(client).token_response().get_json()
-    broken = '{"role": "API_USER", "refreshToken": "%s",}' % tokens["refreshToken"]
+    broken = '{"role": "API_USER", "refreshToken": "' + tokens["refreshToken"] + '",}'
     response = client.post("/api/pay1st/auth/refresh", data=broken,
                            headers={"Content-Type": AUTH})
     assert response.status_code == 400
     text = client.get("/_mock/journal").get_data(as_text=True)
     assert not _shown(tokens["refreshToken"], text), (
         "the journal keeps a refresh token sent in a body that is not valid JSON")
+
+
+@pytest.mark.parametrize("mistake", ["refresh_token in the body", "access_token in the query"])
+def test_token_under_a_misspelt_name_is_redacted(client: FlaskClient, mistake: str) -> None:
+    tokens = ClientPartner(client).token_response().get_json()
+    if mistake == "refresh_token in the body":
+        secret = tokens["refreshToken"]
+        client.post("/api/pay1st/auth/refresh", headers={"Content-Type": AUTH},
+                    data=json.dumps({"role": "API_USER", "refresh_token": secret}))
+    else:
+        secret = tokens["accessToken"]
+        client.get("/api/pay1st/payments/methods",
+                   query_string={"countryCode": "NG", "access_token": secret})
+    assert _newest(client)["status"] in (400, 401)
+    text = client.get("/_mock/journal").get_data(as_text=True)
+    leaked = _shown(secret, text)
+    assert not leaked, f"the journal keeps a live token sent as {mistake}"
 
 
 def test_filters_by_partner_and_reference(client: FlaskClient, sandbox: ClientPartner) -> None:

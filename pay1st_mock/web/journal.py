@@ -24,7 +24,8 @@ from pay1st_mock.web.http import add_findings, services
 PREFIX = "/api/pay1st"
 BODY_KEPT = 16384
 _SECRET_HEADERS = {"authorization", "accesstoken"}
-_SECRET_FIELDS = ("accessToken", "refreshToken")
+# Token fields under any casing or snake_case spelling (accessToken, refresh_token, ...).
+_SECRET_FIELD = re.compile(r"^(?:access|refresh)_?token$", re.IGNORECASE)
 _KIND_OF_CODE = {
     **dict.fromkeys(("MISSING_CREDENTIALS", "INVALID_CREDENTIALS", "MISSING_ACCESS_TOKEN",
                      "INVALID_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN", "INVALID_REFRESH_TOKEN"),
@@ -53,8 +54,8 @@ def _redact_header(name: str, value: str) -> str:
     return f"{scheme} <redacted sha256:{fingerprint}>"
 
 
-_SECRET_IN_TEXT = re.compile(r'("(?:accessToken|refreshToken)"\s*:\s*")[^"]*(")')
-_SECRET_IN_QUERY = re.compile(r"((?:^|&)(?:accessToken|refreshToken)=)[^&]*")
+_SECRET_IN_TEXT = re.compile(r'("(?:access|refresh)_?token"\s*:\s*")[^"]*(")', re.IGNORECASE)
+_SECRET_IN_QUERY = re.compile(r"((?:^|&)(?:access|refresh)_?token=)[^&]*", re.IGNORECASE)
 
 
 def _redact_query(query: str) -> str:
@@ -66,10 +67,10 @@ def _redact_body(text: str) -> str:
         document = json.loads(text)
     except ValueError:  # not JSON, but may still carry a token: redact by pattern
         return _SECRET_IN_TEXT.sub(r"\1<redacted>\2", text)[:BODY_KEPT]
-    if isinstance(document, dict) and any(k in document for k in _SECRET_FIELDS):
-        for key in _SECRET_FIELDS:
-            if key in document:
-                document[key] = "<redacted>"
+    secrets = [k for k in document if _SECRET_FIELD.match(k)] if isinstance(document, dict) else []
+    if secrets:
+        for key in secrets:
+            document[key] = "<redacted>"
         return json.dumps(document)[:BODY_KEPT]
     return text[:BODY_KEPT]
 
