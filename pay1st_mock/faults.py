@@ -68,6 +68,10 @@ class FaultBook:
         with self._lock:
             self._faults.clear()
 
+    def __bool__(self) -> bool:
+        """Whether any fault is in force (read without the lock: a hint for the hot path)."""
+        return bool(self._faults)
+
     def take(self, target: str, method: str | None, path: str,
              partner_id: int | None) -> dict[str, Any] | None:
         """The action of the first fault matching this request or delivery, consuming one use."""

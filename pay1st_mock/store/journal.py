@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,31 +29,53 @@ class JournalEntry:
     at: float
 
 
+_BATCH = 100  # entries kept in memory before they are written in one transaction
+
+
 class JournalRepository:
-    """Appends to and reads the journal, keeping at most ``max_entries``."""
+    """Appends to and reads the journal, keeping at most ``max_entries`` (+ one batch).
+
+    Entries are buffered and written a batch at a time, and always before a read, so a reader
+    sees every entry while a busy gateway pays one transaction per hundred calls. A crash
+    loses at most the unwritten batch: the journal is a debugging aid, not a ledger.
+    """
 
     def __init__(self, db: Database, max_entries: int) -> None:
         self._db = db
         self._max = max_entries
+        self._pending: list[tuple[Any, ...]] = []
+        self._lock = threading.Lock()
 
     def add(self, entry: JournalEntry) -> None:
-        """Append an entry and drop the oldest beyond the bound."""
+        """Append an entry (written with its batch, or before the next read)."""
+        row = (entry.partner_id, entry.method, entry.path, entry.query,
+               json.dumps(entry.request_headers), entry.request_body, entry.status,
+               entry.response_body, entry.duration_ms, entry.reference,
+               json.dumps(entry.findings), entry.at)
+        with self._lock:
+            self._pending.append(row)
+            full = len(self._pending) >= _BATCH
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered entries and drop the oldest beyond the bound."""
+        with self._lock:
+            rows, self._pending = self._pending, []
+        if not rows:
+            return
         with self._db.transaction() as conn:
-            cursor = conn.execute(
+            conn.executemany(
                 """INSERT INTO journal (partner_id, method, path, query, request_headers,
                        request_body, status, response_body, duration_ms, reference, findings, at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (entry.partner_id, entry.method, entry.path, entry.query,
-                 json.dumps(entry.request_headers), entry.request_body, entry.status,
-                 entry.response_body, entry.duration_ms, entry.reference,
-                 json.dumps(entry.findings), entry.at))
-            newest = int(cursor.lastrowid or 0)
-            if newest % 100 == 0:  # prune in batches: one DELETE per hundred entries
-                conn.execute("DELETE FROM journal WHERE id <= ?", (newest - self._max,))
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+            (newest,) = conn.execute("SELECT MAX(id) FROM journal").fetchone()
+            conn.execute("DELETE FROM journal WHERE id <= ?", (int(newest) - self._max,))
 
     def search(self, partner_id: int | None = None, reference: str | None = None,
                limit: int = 100) -> list[JournalEntry]:
         """Return entries, newest first."""
+        self.flush()
         query, args = "SELECT * FROM journal WHERE 1 = 1", list[object]()
         for column, value in (("partner_id", partner_id), ("reference", reference)):
             if value is not None:
@@ -65,10 +88,13 @@ class JournalRepository:
 
     def delete_for_partner(self, partner_id: int) -> None:
         """Forget a partner's entries."""
+        self.flush()
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM journal WHERE partner_id = ?", (partner_id,))
 
     def clear(self) -> None:
         """Forget every entry (a full reset)."""
+        with self._lock:
+            self._pending.clear()
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM journal")

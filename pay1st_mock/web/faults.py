@@ -47,7 +47,7 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _inject() -> Response | None:
-        if not request.path.startswith(FAULTED_PREFIXES):
+        if not request.path.startswith(FAULTED_PREFIXES) or not services().faults:
             return None
         action = services().faults.take("request", request.method, request.path,
                                         _request_partner())

@@ -63,6 +63,8 @@ def _redact_query(query: str) -> str:
 
 
 def _redact_body(text: str) -> str:
+    if "token" not in text.lower():  # cheap test first: most bodies hold no token at all
+        return text[:BODY_KEPT]
     try:
         document = json.loads(text)
     except ValueError:  # not JSON, but may still carry a token: redact by pattern
@@ -88,6 +90,8 @@ def _reference(response_text: str, request_text: str) -> str | None:
     for text in (response_text, request_text):
         if found:
             break
+        if '"reference"' not in text:
+            continue
         try:
             document = json.loads(text)
         except ValueError:
