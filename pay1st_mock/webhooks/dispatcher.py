@@ -52,7 +52,7 @@ class Dispatcher:
         self._sweep = sweep
         self._retry_delays = retry_delays
         self._timeout = timeout
-        self._faults = faults or FaultBook()
+        self._faults = faults if faults is not None else FaultBook()
         self._pool = ThreadPoolExecutor(max_workers=workers,
                                         thread_name_prefix="pay1st-mock-webhook")
         self._busy: set[str] = set()
