@@ -158,6 +158,23 @@ class PartnerClient:
         body: dict[str, list[dict[str, Any]]] = response.json()
         return body["entries" if resource == "journal" else resource]
 
+    def inject_fault(self, action: dict[str, Any], path: str = "*", method: str | None = None,
+                     count: int | None = 1, target: str = "request",
+                     probability: float = 1.0) -> dict[str, Any]:
+        """Make this partner's next ``count`` matching calls (or webhooks) misbehave.
+
+        ``action``: ``{"status": 500}``, ``{"latencyMs": 800}``, ``{"drop": True}`` for requests;
+        ``{"delayMs": ...}``, ``{"duplicate": True}``, ``{"reorder": True}`` for webhooks.
+        """
+        body: dict[str, Any] = {"target": target, "path": path, "partnerId": self.partner_id,
+                                "count": count, "probability": probability, "action": action}
+        if method:
+            body["method"] = method
+        response = self.http.post(f"{self.base_url}/_mock/faults", json=body, timeout=10)
+        _raise_for(response, "inject a fault", 201)
+        fault: dict[str, Any] = response.json()
+        return fault
+
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator clock forward. It is shared by every partner on the server."""
         response = self.http.post(f"{self.base_url}/_mock/clock/advance",

@@ -118,3 +118,18 @@ def test_webhook_reorder(partner: GatewayClient, live_url: str) -> None:
             "PENDING", "SUCCESSFUL", "PENDING"]
     finally:
         flaky.close()
+
+
+def test_partner_client_injects_faults_for_its_partner_only(live_url: str) -> None:
+    from pay1st_mock.client import PartnerClient
+
+    mine, theirs = PartnerClient.create(live_url), PartnerClient.create(live_url)
+    mine.inject_fault({"status": 500, "errorCode": "INTERNAL_ERROR"}, path=CREATE,
+                      method="POST")
+    assert theirs.post(CREATE, {"countryCode": "NG", "currencyCode": "NGN", "amount": 1,
+                               "partnerReference": "x", "products": [
+                                   {"title": "t", "sku": "s", "price": 1, "quantity": 1}]}
+                       ).status_code == 201
+    failed = mine.post(CREATE, {"countryCode": "NG"})
+    assert failed.status_code == 500 and failed.json()["errorCode"] == "INTERNAL_ERROR"
+    assert mine.create_payment()["status"] == "NEW", "fired once"
