@@ -270,3 +270,14 @@ def _epoch(text: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def test_cancelling_a_voucher_already_issued_is_refused(partner: GatewayClient,
+                                                        live_url: str) -> None:
+    reference = partner.create(countryCode="ZA", currencyCode="ZAR", products=[
+        {"title": "Gems", "sku": "G", "price": 100, "quantity": 1}]).json()["reference"]
+    complete(live_url, reference, outcome="pending", channelId=103)
+    refused = requests.post(f"{live_url}/_mock/payments/{reference}/complete",
+                            json={"outcome": "cancel"})
+    assert refused.status_code == 409
+    assert "past the point where a customer can cancel" in refused.json()["errorMessage"]

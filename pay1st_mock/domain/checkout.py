@@ -142,7 +142,14 @@ class Checkout:
             if outcome == "abandon":
                 return self._abandon(payment)
             if outcome == "cancel":
-                return self.cancel(reference)
+                try:
+                    return self.cancel(reference)
+                except StaleStep as stale:
+                    raise Pay1stError(
+                        "INVALID_TRANSITION",
+                        f"payment {reference} is {stale.payment.status} at step "
+                        f"{stale.payment.step!r}, past the point where a customer can cancel"
+                    ) from None
             self.check_outcome(channel, outcome)
             scripts = table.OUTCOME_SCRIPTS[channel.flow]
             before = (payment.status, payment.step)
