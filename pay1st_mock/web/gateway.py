@@ -6,9 +6,13 @@ Content-Type (405), then signature (400), then the body (400), then the domain r
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, g
 
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.schemas import Finding
+from pay1st_mock.store.partners import Partner
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import (
     access_partner,
@@ -91,13 +95,20 @@ def payment_methods() -> Response:
     return Response(catalogue.methods_json(code), mimetype="application/json")
 
 
-@blueprint.post("/payments/create")
-def create_payment() -> Response:
-    """Signed Create Payment Request → 201 ``{reference, ..., status: NEW}`` (§6.4)."""
+def _signed_payment_call(schema: str) -> tuple[Partner, dict[str, Any], list[Finding]]:
+    """The checks of a signed payment POST, in the gateway's order: token (401), Content-Type
+    (405), signature (400), body (400). Returns the partner, the body and its warnings."""
     partner = access_partner()
     require_media_type(PAYMENT_MEDIA_TYPE)
     verify_signature(partner, required=True)
-    body, warnings = json_body("gateway/create-payment-request.json")
+    body, warnings = json_body(schema)
+    return partner, body, warnings
+
+
+@blueprint.post("/payments/create")
+def create_payment() -> Response:
+    """Signed Create Payment Request → 201 ``{reference, ..., status: NEW}`` (§6.4)."""
+    partner, body, warnings = _signed_payment_call("gateway/create-payment-request.json")
     payment, findings = services().payments.create(partner, body)
     return json_response(serialise.created_payment(payment), status=201,
                          warnings=[*warnings, *findings])
@@ -116,9 +127,6 @@ def query_payment() -> Response:
 @blueprint.post("/payments/fulfilments")
 def fulfil() -> Response:
     """Signed Fulfilment Completion → 200 with an empty body (§6.7, design.md §3)."""
-    partner = access_partner()
-    require_media_type(PAYMENT_MEDIA_TYPE)
-    verify_signature(partner, required=True)
-    body, warnings = json_body("gateway/fulfilment-request.json")
+    partner, body, warnings = _signed_payment_call("gateway/fulfilment-request.json")
     services().payments.fulfil(partner, body)
     return empty_response(warnings)
