@@ -103,7 +103,7 @@ def check_player(product_id: int) -> tuple[str, int]:
     if not verdict.accepted:
         return _player_refused(product, form, verdict)
     return render_template("shop/bundles.html", product=product, order=order,
-                           verdict=verdict), 200
+                           verdict=verdict, currency=services().shop.currency(order)), 200
 
 
 @blueprint.post("/<int:product_id>/buy")
