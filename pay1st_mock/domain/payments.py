@@ -90,10 +90,6 @@ class PaymentService:
         """Return any partner's payment with that reference (the checkout then checks whose)."""
         return self._payments.get(reference)
 
-    def set_callbacks(self, reference: str, callbacks: Callbacks) -> None:
-        """Point a payment's callbacks somewhere (the Shop's receipt page)."""
-        self._payments.set_callbacks(reference, callbacks)
-
     def search(self, partner_id: int | None, status: str | None, limit: int) -> list[Payment]:
         """Return payments, newest first, optionally filtered by partner and status."""
         return self._payments.search(partner_id, status, limit)

@@ -4,6 +4,7 @@ and the legacy status query (pay1st-api.md §7, §8)."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,8 +115,13 @@ class ShopService:
         return country.currency
 
     def buy(self, order: Order, player: UserInfoResult, source: str,
-            callbacks: Callbacks, platform: str | None = None) -> tuple[Purchase, Payment]:
-        """Create the payment (NEW, for the product's partner) and the purchase it pays for."""
+            callbacks: Callbacks | Callable[[str], Callbacks],
+            platform: str | None = None) -> tuple[Purchase, Payment]:
+        """Create the payment (NEW, for the product's partner) and the purchase it pays for.
+
+        ``callbacks`` may be a function of the new payment's reference (the storefront's
+        receipt page is addressed by it).
+        """
         self.check_order(order)
         if order.bundle is None:
             raise Pay1stError("BUNDLE_NOT_FOUND", "choose a bundle")
@@ -124,8 +130,11 @@ class ShopService:
         bundle, now = order.bundle, self._clock.now()
         price = bundle.prices[order.country_code]
         external = order.external_reference or player.external_reference
+        reference = self._random.payment_reference()
+        if callable(callbacks):
+            callbacks = callbacks(reference)
         payment = Payment(
-            reference=self._random.payment_reference(), partner_id=order.product.partner_id,
+            reference=reference, partner_id=order.product.partner_id,
             partner_reference=f"SHOP-{self._random.session_id()}",
             country_code=order.country_code, currency_code=self.currency(order),
             amount=price * order.quantity, status="NEW", callbacks=callbacks, webhook_url=None,

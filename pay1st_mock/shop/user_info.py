@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -42,7 +43,7 @@ class UserInfoClient:
     """Calls User Info Webhooks and logs each exchange."""
 
     def __init__(self, purchases: PurchaseRepository, schemas: SchemaSet, timeout: float,
-                 now: Any) -> None:
+                 now: Callable[[], float]) -> None:
         self._purchases = purchases
         self._schemas = schemas
         self._timeout = timeout

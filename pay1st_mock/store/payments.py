@@ -155,14 +155,6 @@ class PaymentRepository:
                 conn.execute("INSERT INTO payment_history (reference, status, at) "
                              "VALUES (?, ?, ?)", (reference, status, at))
 
-    def set_callbacks(self, reference: str, callbacks: Callbacks) -> None:
-        """Set the payment's callback URLs (the Shop points them at its receipt page)."""
-        with self._db.transaction() as conn:
-            conn.execute("UPDATE payments SET success_url = ?, failure_url = ?, pending_url = ?, "
-                         "cancel_url = ? WHERE reference = ?",
-                         (callbacks.success, callbacks.failure, callbacks.pending,
-                          callbacks.cancel, reference))
-
     def stale(self, status: str, updated_before: float, limit: int = 100) -> list[Payment]:
         """Return payments in ``status`` untouched since ``updated_before`` (oldest first)."""
         with self._db.read() as conn:

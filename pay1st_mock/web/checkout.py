@@ -24,6 +24,9 @@ from pay1st_mock.web.http import services
 blueprint = Blueprint("checkout", __name__, url_prefix="/checkout", template_folder="templates")
 
 _RESULT_STATUSES = frozenset({"SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED"})
+# The page of each checkout step (OTP and PIN share the code page).
+_TEMPLATE_OF_STEP = {"choose": "choose", "card": "card", "phone": "phone", "otp": "code",
+                     "pin": "code", "voucher": "voucher", "bank": "bank", "waiting": "waiting"}
 
 
 class LinkError(Exception):
@@ -109,11 +112,8 @@ def _render(payment: Payment, partner: Partner, token: str, *, error: FormError 
         "groups": svc.catalogue.api_groups(payment.country_code),
         "form": request.form if request.method == "POST" else {},
     }
-    template = {"choose": "choose", "card": "card", "phone": "phone", "otp": "code", "pin": "code",
-                "voucher": "voucher", "bank": "bank", "waiting": "waiting"}.get(payment.step,
-                                                                              "result")
-    if payment.status in _RESULT_STATUSES:
-        template = "result"
+    template = ("result" if payment.status in _RESULT_STATUSES
+                else _TEMPLATE_OF_STEP.get(payment.step, "result"))
     return render_template(f"checkout/{template}.html", **context), status
 
 

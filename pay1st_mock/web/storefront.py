@@ -123,12 +123,16 @@ def buy(product_id: int) -> Response | tuple[str, int]:
         verdict = svc.shop.check_player(order)
         if not verdict.accepted:
             return _player_refused(product, form, verdict)
-        _, payment = svc.shop.buy(order, verdict, "shop", Callbacks())
+        _, payment = svc.shop.buy(order, verdict, "shop", _receipt_callbacks)
     except Pay1stError as exc:
         raise ShopPageError(400, "Cannot buy this", exc.message) from None
-    receipt = f"/shop/receipts/{payment.reference}"
-    svc.payments.set_callbacks(payment.reference, Callbacks(receipt, receipt, receipt, receipt))
     return _checkout_redirect(payment)
+
+
+def _receipt_callbacks(reference: str) -> Callbacks:
+    """Every outcome of a storefront payment comes back to its receipt page."""
+    receipt = f"/shop/receipts/{reference}"
+    return Callbacks(receipt, receipt, receipt, receipt)
 
 
 @blueprint.get("/receipts/<reference>")
