@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask, Response, request
@@ -51,6 +52,17 @@ def install_response_checker(app: Flask, problems: list[str]) -> None:
         return response
 
 
+@contextmanager
+def checked_app(settings: Settings, clock: Clock | None = None) -> Iterator[Flask]:
+    """An app whose every response is schema-checked; closed, and the checks asserted, after."""
+    application = create_app(settings, clock)
+    problems: list[str] = []
+    install_response_checker(application, problems)
+    yield application
+    services(application).close()
+    assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def settings() -> Settings:
     """Settings of the app under test: in memory, seeded."""
@@ -66,12 +78,8 @@ def clock() -> Clock:
 @pytest.fixture
 def app(settings: Settings, clock: Clock) -> Iterator[Flask]:
     """A fresh emulator whose every response is schema-checked at teardown."""
-    application = create_app(settings, clock)
-    problems: list[str] = []
-    install_response_checker(application, problems)
-    yield application
-    services(application).close()
-    assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
+    with checked_app(settings, clock) as application:
+        yield application
 
 
 @pytest.fixture

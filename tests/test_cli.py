@@ -20,24 +20,14 @@ from pay1st_mock.cli import main
 from pay1st_mock.signing import verify_request
 from tests.harness import ServerProcess, run_cli, serve_process, wait_until
 from tests.support import SANDBOX
+from tests.vectors import REQUEST_BODY as GATEWAY_BODY
+from tests.vectors import REQUEST_KEY as GATEWAY_KEY
+from tests.vectors import REQUEST_SIGNATURE as GATEWAY_SIGNATURE
+from tests.vectors import REQUEST_TIMESTAMP as GATEWAY_TIMESTAMP
+from tests.vectors import SUMMARY_BODY, SUMMARY_SIGNATURE
 
 pytestmark = pytest.mark.slow
 
-GATEWAY_KEY = "hCyO_Flnu6aid-bhFYTYOowkxXRzoZkgzO32rB6Ik8Y"
-GATEWAY_TIMESTAMP = "2025-03-17T08:10:52.544247646Z"
-GATEWAY_BODY = (
-    '{"countryCode":"NG","currencyCode":"NGN","amount":100,"partnerReference":'
-    '"4a662291-2840-4bcd-aae9-553ab24601ed","callbackSuccessUrl":"<https://callback.success",'
-    '"callbackFailureUrl":"https://callback.failure","callbackPendingUrl":'
-    '"https://callback.pending","callbackCancelUrl":"https://callback.cancel","webhookUrl":'
-    '"https://webhook.success","products":[{"title":"10> Credits","sku":"12345","price":100,'
-    '"quantity":1,"currencyCode":"NGN"}],"metadata":[{"key":"customerId","value":"1"}]}')
-GATEWAY_SIGNATURE = "85aa0862aa052f737d3cf4d38f92091ea7c015e782d207ea18cc5641d3e47755"
-SUMMARY_BODY = (
-    '{"reference":"C1st_d6213ccf-e838-4c42-9222-4356bb67a7a2","playerId":"12345",'
-    '"productBundleId":1,"amount":1000,"currency":"ZAR","tokensPurchased":11,'
-    '"digitalCurrency":{"name":"Credits","code":"CRE"},"status":"SUCCESSFUL"}')
-SUMMARY_SIGNATURE = "e6ed74ec975440b8653212fafa91e079cbe83af234b541ebfcdeab9dedd1c923"
 
 URL_PATTERN = re.compile(r"http://127\.0\.0\.1:(\d+)")
 

@@ -24,7 +24,7 @@ from pay1st_mock.config import (
     load_settings,
     settings_from_mapping,
 )
-from tests.conftest import install_response_checker
+from tests.conftest import checked_app
 from tests.harness import ClientPartner, close_app
 
 PARTNER = {"id": 2, "code": "ACME", "api_key": "acme-api-key", "api_secret": "acme-api-secret",
@@ -253,12 +253,8 @@ def zambia_app() -> Iterator[Flask]:
     settings = settings_from_mapping({"version": 1, "countries": {"ZM": {
         "name": "Zambia", "currency": "ZMW", "groups": [_zambia_group()]}}}).with_overrides(
             data=MEMORY)
-    app = create_app(settings)
-    problems: list[str] = []
-    install_response_checker(app, problems)
-    yield app
-    close_app(app)
-    assert not problems, "\n".join(problems)
+    with checked_app(settings) as app:
+        yield app
 
 
 def test_added_country_serves_methods_payments_and_completion(zambia_app: Flask) -> None:

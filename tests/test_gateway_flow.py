@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 
 from tests.support import AUTH, GatewayClient, payment_body
+from tests.vectors import REQUEST_BODY
 
 
 def test_token_refresh_methods_create_query_complete_fulfil(live_url: str) -> None:
@@ -64,12 +65,7 @@ def test_token_refresh_methods_create_query_complete_fulfil(live_url: str) -> No
 
 def test_documented_test_vector_body_is_accepted_as_sent(partner: GatewayClient) -> None:
     """The docs' exact signed body (stray '<' and '>' included) creates a payment."""
-    raw = ('{"countryCode":"NG","currencyCode":"NGN","amount":100,"partnerReference":'
-           '"4a662291-2840-4bcd-aae9-553ab24601ed","callbackSuccessUrl":"<https://callback.success",'
-           '"callbackFailureUrl":"https://callback.failure","callbackPendingUrl":'
-           '"https://callback.pending","callbackCancelUrl":"https://callback.cancel","webhookUrl":'
-           '"https://webhook.success","products":[{"title":"10> Credits","sku":"12345","price":100,'
-           '"quantity":1,"currencyCode":"NGN"}],"metadata":[{"key":"customerId","value":"1"}]}')
+    raw = REQUEST_BODY
     response = partner.signed_post("/api/pay1st/payments/create", raw.encode())
     assert response.status_code == 201, response.text
     status = partner.get("/api/pay1st/payments", reference=response.json()["reference"]).json()

@@ -18,20 +18,15 @@ import requests
 from flask import Flask
 
 from pay1st_mock import verify_summary
-from pay1st_mock.app import create_app, services
+from pay1st_mock.app import services
 from pay1st_mock.config import MEMORY, Settings, settings_from_mapping
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.signing import summary_key
 from pay1st_mock.store.deliveries import DeliveryRepository
-from tests.conftest import install_response_checker
+from tests.conftest import checked_app
 from tests.listener import Listener, Received
-
-# pay1st-api.md §5.2: the docs' Summary example, the key base64("apiuser:apipassword") and the
-# signature computed from them with the documented openssl one-liner.
-VECTOR_BODY = ('{"reference":"C1st_d6213ccf-e838-4c42-9222-4356bb67a7a2","playerId":"12345",'
-               '"productBundleId":1,"amount":1000,"currency":"ZAR","tokensPurchased":11,'
-               '"digitalCurrency":{"name":"Credits","code":"CRE"},"status":"SUCCESSFUL"}')
-VECTOR_SIGNATURE = "e6ed74ec975440b8653212fafa91e079cbe83af234b541ebfcdeab9dedd1c923"
+from tests.vectors import SUMMARY_BODY as VECTOR_BODY
+from tests.vectors import SUMMARY_SIGNATURE as VECTOR_SIGNATURE
 
 GAME_USER, GAME_PASSWORD = "quest-games", "s3cret-pass"
 GAME_KEY = summary_key(GAME_USER, GAME_PASSWORD)
@@ -468,12 +463,8 @@ def test_legacy_status_query(live_url: str, listener: Partner) -> None:
 
 @pytest.fixture
 def demo_app() -> Iterator[Flask]:
-    application = create_app(Settings(data=MEMORY, seed=1))
-    problems: list[str] = []
-    install_response_checker(application, problems)
-    yield application
-    services(application).close()
-    assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
+    with checked_app(Settings(data=MEMORY, seed=1)) as application:
+        yield application
 
 
 def test_demo_product_without_config(demo_app: Flask) -> None:

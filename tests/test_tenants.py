@@ -11,10 +11,9 @@ import pytest
 import requests
 from flask import Flask
 
-from pay1st_mock.app import create_app
 from pay1st_mock.config import MEMORY, settings_from_mapping
-from tests.conftest import install_response_checker
-from tests.harness import ClientPartner, close_app
+from tests.conftest import checked_app
+from tests.harness import ClientPartner
 from tests.support import AUTH, SANDBOX, GatewayClient, basic
 
 PAYMENTS_PER_PARTNER = 25
@@ -181,12 +180,8 @@ def config_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
     """An app built from ``settings_from_mapping(request.param)``, in memory, schema-checked."""
     settings = settings_from_mapping(request.param, source="tenants.toml").with_overrides(
         data=MEMORY, seed=99)
-    app = create_app(settings)
-    problems: list[str] = []
-    install_response_checker(app, problems)
-    yield app
-    close_app(app)
-    assert not problems, "\n".join(problems)
+    with checked_app(settings) as app:
+        yield app
 
 
 @pytest.mark.parametrize("config_app", [{"version": 1, "partners": [ACME]}], indirect=True)
