@@ -1,4 +1,4 @@
-"""The ``pay1st-mock`` command: ``serve`` and ``sign``.
+"""The ``pay1st-mock`` command: ``serve``, ``run``, ``validate`` and ``sign``.
 
 ``main(argv) -> exit code``: 0 success, 1 failure, 2 bad input (unreadable config, port taken).
 """
@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args, out, err)
+    if args.command in ("run", "validate"):
+        from pay1st_mock import cli_run  # imported here: `sign` must stay fast
+
+        command = cli_run.run_command if args.command == "run" else cli_run.validate_command
+        return command(args, out, err)
     return _sign(args, out, err)
 
 
@@ -41,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data", help="data directory (default ./.pay1st-mock) or :memory:")
     serve.add_argument("--seed", type=int, help="seed for references, tokens and credentials")
     serve.add_argument("--url-file", help="also write the server's URL to this file when ready")
+
+    from pay1st_mock.cli_run import add_commands
+
+    add_commands(commands)
 
     sign = commands.add_parser("sign", help="compute a Pay1st signature")
     kinds = sign.add_subparsers(dest="kind", required=True)

@@ -79,6 +79,7 @@ class Settings:
     products: tuple[Mapping[str, Any], ...] = ()  # raw [[products]]; shop/catalogue.py builds them
     user_info_timeout_seconds: float = 5.0
     journal_max_entries: int = 10000
+    run: Mapping[str, Any] = field(default_factory=dict)  # raw [run]; runner/target.py reads it
     source: str | None = None
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -117,8 +118,8 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
     if problems:
         lines = "\n".join(f"  {_key_name(f.path)}: {f.message}" for f in problems)
         raise ConfigError(f"{source}: {len(problems)} problem(s) in the config:\n{lines}")
-    server, tokens, gateway, webhooks, checkout = (
-        raw.get(k, {}) for k in ("server", "tokens", "gateway", "webhooks", "checkout"))
+    server, tokens, gateway, webhooks, checkout, shop = (
+        raw.get(k, {}) for k in ("server", "tokens", "gateway", "webhooks", "checkout", "shop"))
     return Settings(
         host=server.get("host", Settings.host),
         port=server.get("port", Settings.port),
@@ -138,6 +139,9 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
         partners=tuple(_partner(p) for p in raw.get("partners", [])),
         countries=raw.get("countries", {}),
         products=tuple(raw.get("products", ())),
+        user_info_timeout_seconds=shop.get("user_info_timeout_seconds",
+                                           Settings.user_info_timeout_seconds),
+        run=raw.get("run", {}),
         source=source,
     )
 

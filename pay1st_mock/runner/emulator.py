@@ -1,0 +1,96 @@
+"""The runner's hands on the emulator: the gateway as the partner under test, and ``/_mock``.
+
+Everything goes over HTTP, so the runner works the same against the emulator it started and
+against one already running (``--server``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+from pay1st_mock.client import PartnerClient
+from pay1st_mock.config import PartnerConfig
+from pay1st_mock.runner.http import send
+from pay1st_mock.runner.results import Exchange, parse_body
+
+CONTROL_TIMEOUT = 10.0
+
+
+class EmulatorError(Exception):
+    """The emulator could not do what a step asked; the message carries its answer."""
+
+
+class Emulator:
+    """One emulator at ``base_url``, driven for one partner under test."""
+
+    def __init__(self, base_url: str, partner: PartnerConfig, session: requests.Session) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.partner_id = partner.id
+        self._gateway = PartnerClient(self.base_url, {
+            "partnerId": partner.id, "code": partner.code, "apiKey": partner.api_key,
+            "apiSecret": partner.api_secret, "signingKey": partner.signing_key}, session)
+
+    def check_reachable(self) -> None:
+        """Raise ``EmulatorError`` unless ``/_mock/health`` answers 200."""
+        exchange = self.control("GET", "/health")
+        if exchange.status != 200:
+            why = exchange.error or f"GET /_mock/health answered {exchange.status}"
+            raise EmulatorError(f"no pay1st-mock at {self.base_url}: {why}")
+
+    def create_payment(self, body: dict[str, Any]) -> Exchange:
+        """``POST /api/pay1st/payments/create``, signed with the partner's credentials."""
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        try:
+            headers = self._gateway.signed_headers(raw)
+        except (AssertionError, requests.RequestException) as exc:  # PartnerClient's failed login
+            raise EmulatorError(f"the partner under test cannot log in to the emulator: {exc}; "
+                                "is the server running with the same config?") from None
+        return send(self.session, "POST", f"{self.base_url}/api/pay1st/payments/create",
+                    headers=headers, data=raw, timeout=CONTROL_TIMEOUT)
+
+    def control(self, method: str, path: str, body: Any = None,
+                params: dict[str, Any] | None = None) -> Exchange:
+        """A control-API call (``/_mock`` + ``path``) recorded as an ``Exchange``."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        return send(self.session, method, f"{self.base_url}/_mock{path}", headers=headers,
+                    params=params, data=data, timeout=CONTROL_TIMEOUT)
+
+    def control_json(self, method: str, path: str, body: Any = None,
+                     params: dict[str, Any] | None = None) -> Any:
+        """A control-API call that must succeed; its JSON answer."""
+        exchange = self.control(method, path, body, params)
+        if exchange.status is None or exchange.status >= 300:
+            answer = parse_body(exchange.response_body)
+            why = (answer.get("errorMessage") if isinstance(answer, dict) else None) \
+                or exchange.error or f"HTTP {exchange.status}"
+            raise EmulatorError(f"{method} /_mock{path} failed: {why}")
+        return parse_body(exchange.response_body)
+
+    def payment(self, reference: str) -> dict[str, Any]:
+        """The emulator's view of one payment of the partner under test."""
+        found: dict[str, Any] = self.control_json("GET", f"/payments/{reference}")
+        if found.get("partnerId") != self.partner_id:
+            raise EmulatorError(f"payment {reference} belongs to partner {found.get('partnerId')}, "
+                                f"not to the partner under test ({self.partner_id})")
+        return found
+
+    def journal(self, reference: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """The partner's calls to the emulator, newest first."""
+        params: dict[str, Any] = {"partnerId": self.partner_id, "limit": limit}
+        if reference:
+            params["reference"] = reference
+        entries: list[dict[str, Any]] = self.control_json("GET", "/journal",
+                                                          params=params)["entries"]
+        return entries
+
+    def deliveries(self, reference: str) -> list[dict[str, Any]]:
+        """The webhook deliveries for ``reference``, newest first, each with its attempts."""
+        found: list[dict[str, Any]] = self.control_json(
+            "GET", "/deliveries", params={"partnerId": self.partner_id,
+                                          "reference": reference})["deliveries"]
+        return found

@@ -1,0 +1,183 @@
+"""Run scenarios against the partner under test and yield events; never prints."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from pay1st_mock.runner.actions import ACTIONS, SETUP_ACTIONS, RunState, StepError, StepFailed
+from pay1st_mock.runner.checks import read_path, run_checks
+from pay1st_mock.runner.emulator import Emulator, EmulatorError
+from pay1st_mock.runner.events import (
+    ERROR,
+    FAILED,
+    PASSED,
+    Event,
+    RunFinished,
+    RunStarted,
+    ScenarioFinished,
+    ScenarioStarted,
+    StepFinished,
+)
+from pay1st_mock.runner.http import new_session
+from pay1st_mock.runner.model import Scenario, Step
+from pay1st_mock.runner.results import Observation, parse_body
+from pay1st_mock.runner.target import Target
+from pay1st_mock.runner.templates import Context, TemplateError, render
+from pay1st_mock.schemas import SchemaSet, load_schemas
+
+
+class Engine:
+    """Runs scenarios for one partner under test on one emulator at ``server_url``."""
+
+    def __init__(self, target: Target, server_url: str, *, seed: int | None = None,
+                 env: Mapping[str, str] | None = None, schemas: SchemaSet | None = None,
+                 session: requests.Session | None = None) -> None:
+        self.target = target
+        self.server_url = server_url
+        self.seed = seed
+        self.env = dict(os.environ if env is None else env)
+        self.schemas = schemas or load_schemas()
+        self.session = session or new_session()
+        self.emulator = Emulator(server_url, target.partner, self.session)
+
+    def run(self, scenarios: Sequence[Scenario]) -> Iterator[Event]:
+        """Yield ``RunStarted``, then per scenario its events, then ``RunFinished``."""
+        started = time.perf_counter()
+        yield RunStarted(len(scenarios), self.server_url,
+                         f"{self.target.partner.code} (partnerId {self.target.partner.id})")
+        results: list[ScenarioFinished] = []
+        for scenario in scenarios:
+            for event in self.run_scenario(scenario):
+                if isinstance(event, ScenarioFinished):
+                    results.append(event)
+                yield event
+        passed = sum(1 for r in results if r.outcome == PASSED)
+        yield RunFinished(passed, len(results) - passed, _ms_since(started), results)
+
+    def run_scenario(self, scenario: Scenario) -> Iterator[Event]:
+        """Yield ``ScenarioStarted``, a ``StepFinished`` per step run, ``ScenarioFinished``.
+
+        The first step that fails or errors ends the scenario; later steps do not run.
+        """
+        started = time.perf_counter()
+        yield ScenarioStarted(scenario)
+        state = RunState(self.target, self.emulator, self.session, self._random(scenario))
+        steps_data: dict[str, Any] = {}
+        context = Context({"vars": state.variables, "steps": steps_data, "env": self.env,
+                           **self.target.template_namespaces()}, self._faker(state.random))
+        problem = self._prepare(scenario, state, context)
+        if problem:
+            yield ScenarioFinished(scenario, ERROR, _ms_since(started), [], [problem])
+            return
+        finished: list[StepFinished] = []
+        for step in scenario.steps:
+            result = self._run_step(scenario, step, state, context)
+            finished.append(result)
+            if step.id and result.observations:
+                steps_data[step.id] = result.observations[-1].subject.as_data()
+            yield result
+            if result.outcome != PASSED:
+                break
+        outcome = next((s.outcome for s in finished if s.outcome != PASSED), PASSED)
+        yield ScenarioFinished(scenario, outcome, _ms_since(started), finished)
+
+    def _prepare(self, scenario: Scenario, state: RunState, context: Context) -> str | None:
+        """Check what the scenario needs and note where its journal starts; a reason if not."""
+        if "hooks" in scenario.requires and not self.target.hooks_url:
+            return ("this scenario uses the partner's test hooks, and none are configured: set "
+                    "[run] hooks_url in the config or pass --partner-url (README, 'Partner test "
+                    "hooks'); or deselect it with -k 'not hooks'")
+        try:
+            newest = self.emulator.journal(limit=1)
+            state.journal_floor = newest[0]["id"] if newest else 0
+            for name, value in scenario.variables.items():
+                state.variables[name] = render(value, context)
+        except (EmulatorError, TemplateError) as exc:
+            return str(exc)
+        return None
+
+    def _run_step(self, scenario: Scenario, step: Step, state: RunState,
+                  context: Context) -> StepFinished:
+        started = time.perf_counter()
+        observations: list[Observation] = []
+        try:
+            arguments = render(step.arguments, context)
+            expect = render(step.expect, context)
+            observations = ACTIONS[step.action](state, arguments, expect)
+        except (StepError, TemplateError) as exc:
+            return StepFinished(scenario, step, ERROR, _ms_since(started), observations,
+                                [str(exc)])
+        except StepFailed as exc:
+            return StepFinished(scenario, step, FAILED, _ms_since(started), exc.observations,
+                                [str(exc)])
+        failures = self._check(step, expect, observations)
+        captured: dict[str, Any] = {}
+        if not failures and observations:
+            data = observations[-1].subject.as_data()
+            for name, path in step.capture.items():
+                try:
+                    captured[name] = read_path(data, path)
+                except LookupError as exc:
+                    failures.append(f"capture {name}: {exc}")
+            state.variables.update(captured)
+        return StepFinished(scenario, step, FAILED if failures else PASSED, _ms_since(started),
+                            observations, failures, captured)
+
+    def _check(self, step: Step, expect: Mapping[str, Any],
+               observations: list[Observation]) -> list[str]:
+        failures: list[str] = []
+        for number, observation in enumerate(observations, start=1):
+            prefix = f"delivery {number} of {len(observations)}: " if len(observations) > 1 else ""
+            exchange = observation.exchange
+            if exchange.error and "status" not in expect:
+                failures.append(f"{prefix}{exchange.method} {exchange.url}: {exchange.error}")
+            if step.action in SETUP_ACTIONS and "status" not in expect and (
+                    exchange.status is None or exchange.status >= 300):
+                refusal = _refusal(exchange.status, exchange.response_body)
+                failures.append(f"{prefix}the emulator refused: {refusal}")
+            failures += [f"{prefix}{unmet}"
+                         for unmet in run_checks(expect, observation.subject, self.schemas)]
+        return failures
+
+    def _random(self, scenario: Scenario) -> random.Random:
+        if self.seed is None:
+            return random.Random()
+        return random.Random(f"{self.seed}:{scenario.file}:{scenario.name}")
+
+    def _faker(self, rng: random.Random) -> Callable[[str], Any]:
+        cache: list[Any] = []
+
+        def fake(method: str) -> Any:
+            if not cache:
+                from faker import Faker  # imported on first use: it takes ~100 ms
+
+                faker = Faker()
+                faker.seed_instance(rng.getrandbits(64))
+                cache.append(faker)
+            provider = getattr(cache[0], method, None) if not method.startswith("_") else None
+            if not callable(provider):
+                raise TemplateError(f"{{{{ fake.{method} }}}}: Faker has no {method!r}; try "
+                                    "uuid4, user_name, email, first_name, phone_number")
+            try:
+                return provider()
+            except TypeError:
+                raise TemplateError(f"{{{{ fake.{method} }}}}: it needs arguments; only "
+                                    "argument-free Faker methods can be used") from None
+        return fake
+
+
+def _refusal(status: int | None, text: str) -> str:
+    body = parse_body(text)
+    if isinstance(body, dict) and "errorMessage" in body:
+        return f"HTTP {status} {body.get('errorCode', '')}: {body['errorMessage']}"
+    return f"HTTP {status}: {text[:300]}" if status else "no answer"
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
