@@ -127,10 +127,12 @@ def payment_webhook(state: RunState, args: Mapping[str, Any],
     def headers() -> dict[str, str]:  # a fresh timestamp per delivery, as a real resend has
         stamp = (datetime.now(UTC) - timedelta(seconds=age)).isoformat(
             timespec="milliseconds").replace("+00:00", "Z")
-        sent = {"Content-Type": "application/json"}
+        # "missing" keeps a fresh X-TIMESTAMP: a partner that checks only the timestamp must
+        # still be caught accepting an unsigned event.
+        sent = {"Content-Type": "application/json", "X-TIMESTAMP": stamp}
         if signature != "missing":
             signing_key = key + "-wrong" if signature == "wrong" else key
-            sent |= {"X-TIMESTAMP": stamp, "X-SIGNATURE": sign_request(signing_key, stamp, raw)}
+            sent["X-SIGNATURE"] = sign_request(signing_key, stamp, raw)
         return sent
 
     return _post_repeatedly(state, url, raw, headers, args, expect)
