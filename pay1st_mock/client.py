@@ -175,6 +175,12 @@ class PartnerClient:
         fault: dict[str, Any] = response.json()
         return fault
 
+    def set_webhook_url(self, url: str | None) -> None:
+        """Send this partner's Payment Webhook Events to ``url`` (``None``: nowhere)."""
+        response = self.http.patch(f"{self.base_url}/_mock/partners/{self.partner_id}",
+                                   json={"webhookUrl": url}, timeout=10)
+        _raise_for(response, "set the webhook URL")
+
     def advance_clock(self, seconds: float) -> None:
         """Move the emulator clock forward. It is shared by every partner on the server."""
         response = self.http.post(f"{self.base_url}/_mock/clock/advance",

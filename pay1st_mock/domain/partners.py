@@ -3,9 +3,9 @@ and resets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks, PartnerConfig
@@ -70,6 +70,18 @@ class PartnerService:
                 signing_key=self._random.secret(32), webhook_url=request.webhook_url,
                 callbacks=request.callbacks)
             return self._partners.save(config, "api", self._clock.now())
+
+    def update(self, partner_id: int, changes: Mapping[str, Any]) -> Partner:
+        """Replace a partner's ``webhook_url`` and/or ``callbacks`` (keys given in ``changes``);
+        its credentials and data stay. 404 when there is no such partner."""
+        with self._db.transaction():
+            partner = self.get(partner_id)
+            config = partner.config
+            if "webhook_url" in changes:
+                config = replace(config, webhook_url=changes["webhook_url"])
+            if "callbacks" in changes:
+                config = replace(config, callbacks=changes["callbacks"])
+            return self._partners.save(config, partner.origin, self._clock.now())
 
     def get(self, partner_id: int) -> Partner:
         """Return a partner; 404 naming the known ids when there is none."""

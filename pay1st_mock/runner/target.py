@@ -8,6 +8,7 @@ paths (``DEFAULT_PATHS``) of whatever the config leaves unset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,16 @@ def with_partner_url(settings: Settings, partner_url: str | None) -> Settings:
     run.setdefault("hooks_url", base + DEFAULT_PATHS["hooks_url"])
     return replace(settings, partners=tuple(sorted(partners, key=lambda p: p.id)),
                    products=tuple(products), run=run)
+
+
+def settings_for_partner(settings: Settings, partner: PartnerConfig,
+                         run: Mapping[str, Any] | None = None) -> Settings:
+    """Settings in which ``partner`` (e.g. one created through the control API) is the partner
+    under test, selling the settings' first product (the demo product when none)."""
+    product = dict((settings.products or (DEMO_PRODUCT,))[0], partner_id=partner.id)
+    others = tuple(p for p in settings.all_partners if p.id != partner.id)
+    return replace(settings, partners=(*others, partner), products=(product,),
+                   run={**settings.run, **(run or {}), "partner_id": partner.id})
 
 
 def select_partner(settings: Settings) -> PartnerConfig:

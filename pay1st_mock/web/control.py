@@ -28,6 +28,7 @@ RESPONSE_SCHEMAS = {
     "control.list_partners": "control/partner-list.json",
     "control.create_partner": "control/partner.json",
     "control.show_partner": "control/partner.json",
+    "control.update_partner": "control/partner.json",
     "control.list_payments": "control/payment-list.json",
     "control.show_payment": "control/payment.json",
     "control.complete_payment": "control/payment.json",
@@ -40,6 +41,7 @@ RESPONSE_SCHEMAS = {
 REQUEST_SCHEMAS = {
     "control.reset": "control/reset-request.json",
     "control.create_partner": "control/partner-create-request.json",
+    "control.update_partner": "control/partner-update-request.json",
     "control.complete_payment": "control/complete-request.json",
     "control.advance_clock": "control/clock-advance-request.json",
 }
@@ -97,6 +99,19 @@ def create_partner() -> Response:
 def show_partner(partner_id: int) -> Response:
     """200 with one partner and its credentials; 404 if unknown."""
     return json_response(serialise.partner(services().partners.get(partner_id)))
+
+
+@blueprint.patch("/partners/<int:partner_id>")
+def update_partner(partner_id: int) -> Response:
+    """Change a partner's ``webhookUrl`` and/or ``callbacks`` → 200 with the partner."""
+    body, _ = json_body("control/partner-update-request.json", unknown_fields_are_errors=True)
+    changes: dict[str, Any] = {}
+    if "webhookUrl" in body:
+        changes["webhook_url"] = body["webhookUrl"]
+    if "callbacks" in body:
+        changes["callbacks"] = Callbacks(**{k: body["callbacks"].get(k) for k in
+                                            ("success", "failure", "pending", "cancel")})
+    return json_response(serialise.partner(services().partners.update(partner_id, changes)))
 
 
 @blueprint.get("/payments")
