@@ -70,9 +70,11 @@ def test_every_toml_example_is_a_valid_config() -> None:
 
     from pay1st_mock.config import settings_from_mapping
 
-    blocks = re.findall(r"```toml\n(.*?)\n```", README.read_text("utf-8"), re.S)
-    assert len(blocks) >= 2
-    for block in blocks:
+    import textwrap
+
+    blocks = re.findall(r"```toml\n(.*?)\n *```", README.read_text("utf-8"), re.S)
+    assert len(blocks) >= 3
+    for block in map(textwrap.dedent, blocks):  # blocks inside list items are indented
         text = block if block.lstrip().startswith("version") else "version = 1\n" + block
         settings_from_mapping(tomllib.loads(text), source="README.md")
 
