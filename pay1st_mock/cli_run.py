@@ -9,17 +9,10 @@ from __future__ import annotations
 import argparse
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pay1st_mock.config import MEMORY, ConfigError, Settings, load_settings
-from pay1st_mock.runner.engine import Engine
-from pay1st_mock.runner.model import ScenarioFileError, find_files, load_scenario, load_scenarios
-from pay1st_mock.runner.reporters import Reporter
-from pay1st_mock.runner.reporters.console import ConsoleReporter
-from pay1st_mock.runner.reporters.jsonfile import JsonReporter
-from pay1st_mock.runner.reporters.junit import JUnitReporter
-from pay1st_mock.runner.session import run_scenarios
-from pay1st_mock.runner.target import build_target, with_partner_url
+if TYPE_CHECKING:
+    from pay1st_mock.config import Settings
 
 BAD_INPUT = 2
 
@@ -51,6 +44,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pay1st-mock run``: see the module docstring for exit codes."""
+    # Imported here, not at the top: building the parser must stay cheap for `sign`.
+    from pay1st_mock.config import MEMORY, ConfigError, load_settings
+    from pay1st_mock.runner.engine import Engine
+    from pay1st_mock.runner.model import ScenarioFileError, load_scenarios
+    from pay1st_mock.runner.reporters import Reporter
+    from pay1st_mock.runner.reporters.console import ConsoleReporter
+    from pay1st_mock.runner.reporters.jsonfile import JsonReporter
+    from pay1st_mock.runner.reporters.junit import JUnitReporter
+    from pay1st_mock.runner.session import run_scenarios
+    from pay1st_mock.runner.target import build_target, with_partner_url
+
     try:
         settings = with_partner_url(load_settings(args.config), args.partner_url)
         settings = settings.with_overrides(host=args.host, port=args.port, data=MEMORY,
@@ -102,6 +106,8 @@ def _start_emulator(stack: ExitStack, settings: Settings, out: TextIO) -> str:
 
 def validate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pay1st-mock validate``: 0 when every file is valid, 2 otherwise."""
+    from pay1st_mock.runner.model import ScenarioFileError, find_files
+
     bad = 0
     try:
         files = find_files(args.paths)
@@ -120,6 +126,10 @@ def validate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _problem(path: Path) -> str | None:
+    from pay1st_mock.config import ConfigError, load_settings
+    from pay1st_mock.runner.model import ScenarioFileError, load_scenario
+    from pay1st_mock.runner.target import build_target
+
     try:
         if path.suffix == ".toml":
             build_target(load_settings(path))
