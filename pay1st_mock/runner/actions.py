@@ -25,7 +25,7 @@ from pay1st_mock.runner.target import Target
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 
 PARTNER_TIMEOUT = 30.0  # seconds to wait for the partner when a step sets no latency bound
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.005  # a journal or delivery read costs ~1 ms; webhooks land in a few ms
 
 T = TypeVar("T")
 
