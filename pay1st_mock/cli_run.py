@@ -46,6 +46,7 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pay1st-mock run``: see the module docstring for exit codes."""
     # Imported here, not at the top: building the parser must stay cheap for `sign`.
     from pay1st_mock.config import MEMORY, ConfigError, load_settings
+    from pay1st_mock.runner.emulator import EmulatorError
     from pay1st_mock.runner.engine import Engine
     from pay1st_mock.runner.model import ScenarioFileError, load_scenarios
     from pay1st_mock.runner.reporters import Reporter
@@ -78,7 +79,7 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             engine = Engine(target, url, seed=args.seed)
             if args.server:
                 engine.emulator.check_reachable()
-        except (OSError, ConfigError, RuntimeError) as exc:
+        except (OSError, ConfigError, RuntimeError, EmulatorError) as exc:
             print(f"pay1st-mock: {exc}", file=err)
             return BAD_INPUT
         try:
@@ -110,7 +111,7 @@ def validate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     bad = 0
     try:
-        files = find_files(args.paths)
+        files = find_files(args.paths, suffixes=(".json", ".toml"))
     except ScenarioFileError as exc:
         print(f"pay1st-mock: {exc}", file=err)
         return BAD_INPUT

@@ -164,8 +164,32 @@ def _findings(error: ValidationError) -> list[Finding]:
         "exclusiveMaximum": lambda: f"expected a number < {value}, got {instance}",
         "format": lambda: f"expected a {value} string, got {describe(instance)}",
     }
+    if kind in ("anyOf", "oneOf") and error.context:
+        # "expected an integer or text matching ^[1-5]xx$, got the string "200""
+        wanted = dict.fromkeys(_expectation(sub) for sub in error.context
+                               if sub.json_path == path)
+        if wanted:
+            return [Finding(path, f"expected {' or '.join(wanted)}, got {describe(instance)}")]
+    if kind == "not" and isinstance(value, dict) and "required" in value:
+        together = " and ".join(value["required"])
+        return [Finding(path, f"expected at most one of {together}, got both")]
     render = messages.get(kind)
     return [Finding(path, render() if render else error.message)]
+
+
+def _expectation(error: ValidationError) -> str:
+    """What one alternative of an anyOf/oneOf wanted, as a phrase."""
+    kind = str(error.validator)
+    value: Any = error.validator_value
+    if kind in ("anyOf", "oneOf") and error.context:
+        return " or ".join(dict.fromkeys(_expectation(sub) for sub in error.context
+                                         if sub.json_path == error.json_path))
+    phrases = {"type": lambda: _type_text(value), "const": lambda: json.dumps(value),
+               "pattern": lambda: f"text matching {value}",
+               "enum": lambda: "one of " + ", ".join(json.dumps(v) for v in value),
+               "minimum": lambda: f"a number ≥ {value}", "maximum": lambda: f"a number ≤ {value}"}
+    render = phrases.get(kind)
+    return render() if render else error.message
 
 
 def _child(path: str, key: str) -> str:

@@ -22,6 +22,7 @@ from pay1st_mock.runner.emulator import Emulator, EmulatorError
 from pay1st_mock.runner.http import send
 from pay1st_mock.runner.results import Exchange, Observation, Subject, parse_body, subject_of
 from pay1st_mock.runner.target import Target
+from pay1st_mock.shop.catalogue import Product
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 
 PARTNER_TIMEOUT = 30.0  # seconds to wait for the partner when a step sets no latency bound
@@ -49,7 +50,9 @@ class RunState:
     def partner_timeout(self, expect: Mapping[str, Any]) -> float:
         """How long to wait for the partner: a little past the latency bound, if there is one."""
         bound = expect.get("max_latency_ms")
-        return PARTNER_TIMEOUT if bound is None else bound / 1000 * 1.2 + 0.5
+        if isinstance(bound, bool) or not isinstance(bound, int | float):
+            return PARTNER_TIMEOUT  # none, or not a number (the latency check says so)
+        return bound / 1000 * 1.2 + 0.5
 
     def uuid(self) -> str:
         """A UUID from the scenario's seeded randomness."""
@@ -72,8 +75,8 @@ Action = Callable[[RunState, Mapping[str, Any], Mapping[str, Any]], list[Observa
 def user_info(state: RunState, args: Mapping[str, Any],
               expect: Mapping[str, Any]) -> list[Observation]:
     """GET the partner's User Info Webhook with ``args.query`` (pay1st-api.md §7.2)."""
-    product = state.target.product
-    if product is None or not product.user_info_url:
+    product = _product(state)
+    if not product.user_info_url:
         raise StepError("the partner under test has no User Info Webhook URL: set "
                         "user_info_url in its [[products]] entry, or pass --partner-url")
     exchange = send(state.session, "GET", product.user_info_url,
@@ -85,10 +88,12 @@ def user_info(state: RunState, args: Mapping[str, Any],
 def summary_webhook(state: RunState, args: Mapping[str, Any],
                     expect: Mapping[str, Any]) -> list[Observation]:
     """POST a Summary Webhook signed per pay1st-api.md §5.2 (or not, as asked)."""
-    product, bundle = state.target.product, state.target.bundle
-    if product is None or bundle is None or not product.summary_url:
+    product, bundle = _product(state), state.target.bundle
+    if bundle is None:
+        raise StepError(f"product {product.id} has no active bundle to send a Summary for")
+    if not product.summary_url:
         raise StepError("the partner under test has no Summary Webhook URL: set summary_url "
-                        "(and bundles) in its [[products]] entry, or pass --partner-url")
+                        "in its [[products]] entry, or pass --partner-url")
     price = bundle.prices.get(state.target.country, 0)
     body = {"reference": state.reference(), "playerId": state.player_id(),
             "productBundleId": bundle.id, "amount": int(price * 100),
@@ -354,6 +359,15 @@ def _seen(state: RunState, reference: str | None) -> str:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+def _product(state: RunState) -> Product:
+    product = state.target.product
+    if product is None:
+        partner_id = state.target.partner.id
+        raise StepError(f"the partner under test (id {partner_id}) has no Shop product: add a "
+                        f"[[products]] entry with partner_id = {partner_id} to the config")
+    return product
+
 
 def _emulator(call: Callable[[], T]) -> T:
     try:

@@ -83,7 +83,7 @@ def subset_mismatches(expected: Any, actual: Any, path: str) -> list[str]:
                     f"{_shown(actual)}"]
         return [m for index, (e, a) in enumerate(zip(expected, actual, strict=True))
                 for m in subset_mismatches(e, a, f"{path}[{index}]")]
-    if expected != actual or (type(expected) is bool and type(actual) is not bool):
+    if expected != actual or isinstance(expected, bool) != isinstance(actual, bool):
         return [f"{path}: expected {_shown(expected)}, got {_shown(actual)}"]
     return []
 
@@ -102,8 +102,11 @@ def check_headers(expected: Mapping[str, str | None], headers: Mapping[str, str]
     return unmet
 
 
-def check_latency(limit_ms: float, latency_ms: float | None) -> list[Unmet]:
+def check_latency(limit_ms: Any, latency_ms: float | None) -> list[Unmet]:
     """The answer came within ``limit_ms``."""
+    if isinstance(limit_ms, bool) or not isinstance(limit_ms, int | float):
+        return [Unmet("max_latency_ms", f"expected a number of milliseconds, got "
+                                        f"{describe(limit_ms)}")]
     if latency_ms is None:
         return [Unmet("max_latency_ms", f"expected an answer within {limit_ms:g} ms; none came")]
     if latency_ms > limit_ms:

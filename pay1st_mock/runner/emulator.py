@@ -13,7 +13,7 @@ import requests
 
 from pay1st_mock.client import PartnerClient
 from pay1st_mock.config import PartnerConfig
-from pay1st_mock.runner.http import send
+from pay1st_mock.runner.http import USER_AGENT, send
 from pay1st_mock.runner.results import Exchange, parse_body
 
 CONTROL_TIMEOUT = 10.0
@@ -79,14 +79,19 @@ class Emulator:
                                 f"not to the partner under test ({self.partner_id})")
         return found
 
-    def journal(self, reference: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """The partner's calls to the emulator, newest first."""
+    def journal(self, reference: str | None = None, limit: int = 200,
+                own_calls: bool = False) -> list[dict[str, Any]]:
+        """The partner's calls to the emulator, newest first; the runner's own calls made with
+        the partner's credentials (``create_payment``) are left out unless ``own_calls``."""
         params: dict[str, Any] = {"partnerId": self.partner_id, "limit": limit}
         if reference:
             params["reference"] = reference
         entries: list[dict[str, Any]] = self.control_json("GET", "/journal",
                                                           params=params)["entries"]
-        return entries
+        if own_calls:
+            return entries
+        return [e for e in entries
+                if not e["requestHeaders"].get("User-Agent", "").startswith(USER_AGENT)]
 
     def deliveries(self, reference: str) -> list[dict[str, Any]]:
         """The webhook deliveries for ``reference``, newest first, each with its attempts."""

@@ -7,6 +7,7 @@ file, the JSON path and what was expected; ``ScenarioFileError`` carries them al
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,31 +71,47 @@ class Scenario:
     variables: Mapping[str, Any] = field(default_factory=dict)
 
     def matches(self, pattern: str | None) -> bool:
-        """Whether ``-k pattern`` selects it: a case-insensitive substring of the name, the
-        file or a tag; ``not X`` inverts; ``A or B`` either."""
-        if not pattern:
-            return True
-        return any(self._matches_one(option.strip()) for option in pattern.split(" or "))
+        """Whether ``-k pattern`` selects it.
 
-    def _matches_one(self, pattern: str) -> bool:
-        negate = pattern.startswith("not ")
-        needle = pattern.removeprefix("not ").strip().lower()
-        haystack = [self.name.lower(), self.file.lower(), *(t.lower() for t in self.tags)]
-        found = any(needle in text for text in haystack)
+        A term matches when its words appear, in order, among the words of the name, the file
+        path, a tag or a requirement (so ``hooks`` matches ``"requires": ["hooks"]`` but not
+        "webhooks"). ``not T`` inverts a term; ``A and B``, ``A or B`` combine them (``and``
+        binds tighter); case does not matter.
+        """
+        if not pattern or not pattern.strip():
+            return True
+        return any(all(self._matches_term(term) for term in re.split(r"\s+and\s+", option))
+                   for option in re.split(r"\s+or\s+", pattern.strip().lower()))
+
+    def _matches_term(self, term: str) -> bool:
+        negate = term.startswith("not ")
+        wanted = _words(term.removeprefix("not "))
+        texts = [self.name, self.file, *self.tags, *self.requires]
+        found = any(_contains(_words(text), wanted) for text in texts)
         return found != negate
 
 
-def find_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand directories into the ``*.json`` files under them, sorted; keep files as given."""
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _contains(words: list[str], wanted: list[str]) -> bool:
+    return bool(wanted) and any(words[i:i + len(wanted)] == wanted
+                                for i in range(len(words) - len(wanted) + 1))
+
+
+def find_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] = (".json",)) -> list[Path]:
+    """Expand directories into the files under them with those suffixes, sorted; keep files
+    given by name as they are."""
     found: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(path.rglob("*.json"))
+            files = sorted(p for p in path.rglob("*") if p.suffix in suffixes and p.is_file())
             if not files:
-                problems.append(Problem(str(path), "$", "no *.json scenario files in this "
-                                                        "directory"))
+                kinds = " or ".join(f"*{s}" for s in suffixes)
+                problems.append(Problem(str(path), "$", f"no {kinds} files in this directory"))
             found += files
         elif path.is_file():
             found.append(path)
@@ -163,8 +180,27 @@ def check_document(document: Any, source: str) -> list[Problem]:
                        for f in load_schemas().check(SCHEMA, document)
                        # The oneOf over actions gives an unreadable message; ours replaces it.
                        if f.path not in step_paths]
-    problems = sorted([*action_problems, *schema_problems], key=lambda p: p.path)
+    problems = sorted([*action_problems, *schema_problems, *_signature_problems(document, source)],
+                      key=lambda p: _natural(p.path))
     problems += _id_problems(document, source)
+    return problems
+
+
+def _natural(path: str) -> list[str | int]:
+    """Sort key that puts ``steps[2]`` before ``steps[10]``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
+
+
+def _signature_problems(document: Any, source: str) -> list[Problem]:
+    """A Summary Webhook has no timestamp, so it cannot be ``stale``."""
+    steps = document.get("steps") if isinstance(document, dict) else None
+    problems = []
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
+        summary = step.get("summary_webhook") if isinstance(step, dict) else None
+        if isinstance(summary, dict) and summary.get("signature") == "stale":
+            problems.append(Problem(source, f"$.steps[{index}].summary_webhook.signature",
+                                    "Summary Webhooks carry no timestamp, so they cannot be "
+                                    "stale; expected valid, missing or wrong"))
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -41,15 +42,23 @@ class JUnitReporter:
 
 
 def _testcase(suite: ET.Element, result: ScenarioFinished, style: str) -> None:
-    case = ET.SubElement(suite, "testcase", name=result.scenario.name,
-                         classname=f"pay1st-mock.{style}", file=result.scenario.file,
+    case = ET.SubElement(suite, "testcase", name=_xml(result.scenario.name),
+                         classname=f"pay1st-mock.{style}", file=_xml(result.scenario.file),
                          time=f"{result.duration_ms / 1000:.3f}")
     if result.outcome != PASSED:
         tag = "error" if result.outcome == ERROR else "failure"
         first = (result.messages() or ["failed"])[0]
-        failure = ET.SubElement(case, tag, message=first, type=result.outcome)
-        failure.text = failure_report(result)
-    ET.SubElement(case, "system-out").text = "\n".join(step_line(s) for s in result.steps)
+        failure = ET.SubElement(case, tag, message=_xml(first), type=result.outcome)
+        failure.text = _xml(failure_report(result))
+    ET.SubElement(case, "system-out").text = _xml("\n".join(step_line(s) for s in result.steps))
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (a partner's ANSI colours, NULs)."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _counts(results: list[ScenarioFinished]) -> dict[str, str]:
