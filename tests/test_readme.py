@@ -66,11 +66,10 @@ def test_outcome_table_matches_the_engine_data() -> None:
 
 
 def test_every_toml_example_is_a_valid_config() -> None:
+    import textwrap
     import tomllib
 
     from pay1st_mock.config import settings_from_mapping
-
-    import textwrap
 
     blocks = re.findall(r"```toml\n(.*?)\n *```", README.read_text("utf-8"), re.S)
     assert len(blocks) >= 3
