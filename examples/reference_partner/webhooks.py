@@ -1,0 +1,68 @@
+"""The three calls Pay1st makes to us, under ``/pay1st``.
+
+Each view reads the raw body first, verifies it, and only then parses and acts: a signature is
+over bytes, and re-serialised JSON would not match it.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+
+from reference_partner import orders, shop
+from reference_partner.bugs import decoded_summary_key
+from reference_partner.signatures import (
+    summary_key,
+    verify_payment_webhook,
+    verify_summary_signature,
+    verify_timestamp_fresh,
+)
+from reference_partner.web import current_partner, json_object
+
+blueprint = Blueprint("pay1st", __name__, url_prefix="/pay1st")
+
+
+@blueprint.get("/user-info")
+def user_info() -> ResponseReturnValue:
+    """User Info Webhook (§7.2): ``?playerId=...`` → 200 ``{userId, externalReference, amount,
+    currencyCode}`` for an active player; 400 ``{errorMessage, errorCode}`` otherwise."""
+    partner = current_partner()
+    if partner.bug("slow-user-info"):
+        time.sleep(partner.settings.slow_seconds)
+    try:
+        return shop.user_info(partner, request.args.to_dict())
+    except shop.PlayerError as exc:
+        return {"errorMessage": str(exc), "errorCode": exc.code}, 400
+
+
+@blueprint.post("/summary")
+def summary() -> ResponseReturnValue:
+    """Summary Webhook (§7.3): a signed body (§5.2) → 200, credited once per ``reference``;
+    401 ``{error}`` for a missing or bad ``X-SIGNATURE``; 400 for a body that is not JSON."""
+    partner = current_partner()
+    settings, body = partner.settings, request.get_data()
+    if not partner.bug("summary-no-signature-check"):
+        make_key = decoded_summary_key if partner.bug("summary-decoded-key") else summary_key
+        key = make_key(settings.shop_username, settings.shop_password)
+        verify_summary_signature(key, body, request.headers.get("X-SIGNATURE"))
+    return {"received": True, "note": shop.credit_summary(partner, json_object(body))}
+
+
+@blueprint.post("/payment-events")
+def payment_event() -> ResponseReturnValue:
+    """Payment Webhook Event (§6.8): signed like our requests (§5.1) and at most
+    ``timestamp_tolerance_seconds`` old → 200, applied once; 401 ``{error}`` otherwise."""
+    partner = current_partner()
+    if partner.bug("slow-payment-webhook"):
+        time.sleep(partner.settings.slow_seconds)
+    settings, body = partner.settings, request.get_data()
+    timestamp = request.headers.get("X-TIMESTAMP")
+    if not partner.bug("webhook-no-signature-check"):
+        verify_payment_webhook(settings.signing_key, timestamp,
+                               request.headers.get("X-SIGNATURE"), body)
+    if not partner.bug("webhook-no-timestamp-check"):
+        verify_timestamp_fresh(timestamp, datetime.now(UTC), settings.timestamp_tolerance_seconds)
+    return {"received": True, "note": orders.apply_payment_event(partner, json_object(body))}
