@@ -64,3 +64,18 @@ def _free_port() -> int:
     with socket.socket() as probe:  # a small race with other processes; acceptable in a test
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_quotes_of_the_reference_partner_match_its_source() -> None:
+    text = README.read_text("utf-8")
+    quotes = re.findall(r"<!-- quoted: (\S+) -->\n```python\n(.*?)\n```", text, re.S)
+    assert len(quotes) >= 5
+    for path, quote in quotes:
+        source = (ROOT / path).read_text("utf-8")
+        assert quote in source or _indented_in(quote, source), (
+            f"README quote of {path} no longer matches the source:\n{quote}")
+
+
+def _indented_in(quote: str, source: str) -> bool:
+    """A quoted method appears in the source indented by one level."""
+    return textwrap.indent(quote, "    ") in source
