@@ -348,6 +348,21 @@ def test_player_rejected_by_the_partner(live_url: str, listener: Partner) -> Non
     assert "playerId=cheater" in exchange["requestUrl"]
 
 
+def test_proxy_variables_do_not_capture_user_info_calls(live_url: str, listener: Partner,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The partner is on this machine: a proxy in the environment must not be asked for it."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    listener.on("/user-info", (400, {"errorMessage": "Player banned", "errorCode": "BANNED"}))
+    with requests.Session() as direct:  # this test's own call must not use the proxy either
+        direct.trust_env = False
+        answer = direct.post(f"{live_url}/_mock/shop/purchases", timeout=10, json={
+            "productBundleId": GEMS, "countryCode": "ZA", "playerId": "cheater"})
+    assert answer.status_code == 400 and "Player banned" in answer.json()["errorMessage"]
+
+
 def test_partner_faults_are_reported_and_logged(live_url: str, listener: Partner) -> None:
     def slow(_: Received) -> tuple[int, bytes]:
         listener.release.wait(10)  # the partner hangs; the emulator gives up after 1 s

@@ -61,9 +61,14 @@ class UserInfoClient:
         url = urlunsplit(parts._replace(query=query))
         started, status, text = time.perf_counter(), None, None
         try:
-            with requests.get(url, timeout=self._timeout, stream=True, allow_redirects=False,
-                              headers={"Accept": "application/json",
-                                       "User-Agent": "pay1st-mock"}) as response:
+            # A session of its own with trust_env off: proxy variables must not capture calls to
+            # a partner on this machine (the webhook dispatcher does the same).
+            with requests.Session() as session:
+                session.trust_env = False
+                response = session.get(url, timeout=self._timeout, stream=True,
+                                       allow_redirects=False,
+                                       headers={"Accept": "application/json",
+                                                "User-Agent": "pay1st-mock"})
                 status = response.status_code
                 raw = response.raw.read(BODY_READ, decode_content=True) or b""
                 text = raw.decode("utf-8", "replace")
