@@ -1,0 +1,142 @@
+"""Steps that act as Pay1st toward the partner: User Info, Summary and Payment Webhook
+calls, signed (or not) as asked, and plain HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pay1st_mock.runner.http import send
+from pay1st_mock.runner.results import Observation, subject_of
+from pay1st_mock.runner.steps_state import (
+    RunState,
+    StepError,
+    as_number,
+    compact_json,
+    emulator_call,
+    product_of,
+    query_text,
+)
+from pay1st_mock.signing import sign_request, sign_summary, summary_key
+
+
+def user_info(state: RunState, args: Mapping[str, Any],
+              expect: Mapping[str, Any]) -> list[Observation]:
+    """GET the partner's User Info Webhook with ``args.query`` (pay1st-api.md §7.2)."""
+    product = product_of(state)
+    if not product.user_info_url:
+        raise StepError("the partner under test has no User Info Webhook URL: set "
+                        "user_info_url in its [[products]] entry, or pass --partner-url")
+    exchange = send(state.session, "GET", product.user_info_url,
+                    params={k: query_text(v) for k, v in args.get("query", {}).items()},
+                    timeout=state.partner_timeout(expect))
+    return [Observation(exchange, subject_of(exchange))]
+
+
+def summary_webhook(state: RunState, args: Mapping[str, Any],
+                    expect: Mapping[str, Any]) -> list[Observation]:
+    """POST a Summary Webhook signed per pay1st-api.md §5.2 (or not, as asked)."""
+    product, bundle = product_of(state), state.target.bundle
+    if bundle is None:
+        raise StepError(f"product {product.id} has no active bundle to send a Summary for")
+    if not product.summary_url:
+        raise StepError("the partner under test has no Summary Webhook URL: set summary_url "
+                        "in its [[products]] entry, or pass --partner-url")
+    price = bundle.prices.get(state.target.country, 0)
+    body = {"reference": state.reference(), "playerId": state.player_id(),
+            "productBundleId": bundle.id, "amount": int(price * 100),
+            "currency": state.target.currency, "tokensPurchased": bundle.tokens,
+            "digitalCurrency": {"name": product.currency_name, "code": product.currency_code},
+            "status": "SUCCESSFUL", "externalReference": state.uuid(),
+            "productBundleExternalId": bundle.sku, "quantity": 1,
+            "paymentMethod": "Visa / Mastercard", **args.get("body", {})}
+    raw = compact_json(body)
+    signature = args.get("signature", "valid")
+    if signature == "stale":
+        raise StepError("summary_webhook: Summary Webhooks carry no timestamp, so 'stale' does "
+                        "not apply; use valid, missing or wrong")
+    headers = {"Content-Type": "application/json"}
+    if signature != "missing":
+        password = product.password + ("-wrong" if signature == "wrong" else "")
+        headers["X-SIGNATURE"] = sign_summary(summary_key(product.username, password), raw)
+    return _post_repeatedly(state, product.summary_url, raw, lambda: headers, args, expect)
+
+
+def payment_webhook(state: RunState, args: Mapping[str, Any],
+                    expect: Mapping[str, Any]) -> list[Observation]:
+    """POST a Payment Webhook Event signed like the emulator's dispatcher (design.md §3)."""
+    url = state.target.partner.webhook_url
+    if not url:
+        raise StepError("the partner under test has no payment webhook URL: set webhook_url "
+                        "in its [[partners]] entry, or pass --partner-url")
+    body = _event_body(state, args.get("reference"))
+    body["status"] = args.get("status", body["status"])
+    body.update(args.get("body", {}))
+    raw = compact_json(body)
+    signature = args.get("signature", "valid")
+    key = state.target.partner.signing_key
+    age = args.get("timestamp_age_seconds", 600) if signature == "stale" else 0
+
+    def headers() -> dict[str, str]:  # a fresh timestamp per delivery, as a real resend has
+        stamp = (datetime.now(UTC) - timedelta(seconds=age)).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+        # "missing" keeps a fresh X-TIMESTAMP: a partner that checks only the timestamp must
+        # still be caught accepting an unsigned event.
+        sent = {"Content-Type": "application/json", "X-TIMESTAMP": stamp}
+        if signature != "missing":
+            signing_key = key + "-wrong" if signature == "wrong" else key
+            sent["X-SIGNATURE"] = sign_request(signing_key, stamp, raw)
+        return sent
+
+    return _post_repeatedly(state, url, raw, headers, args, expect)
+
+
+def _event_body(state: RunState, reference: str | None) -> dict[str, Any]:
+    """The §6.8 body for the emulator's payment ``reference`` (or for a made-up payment)."""
+    partner = state.target.partner
+    if reference is None:
+        bundle = state.target.bundle
+        price = bundle.prices.get(state.target.country, 100) if bundle else 100
+        return {"partnerId": partner.id, "partnerCode": partner.code,
+                "partnerReference": state.uuid(), "reference": state.reference(),
+                "orderAmount": as_number(price), "currencyCode": state.target.currency,
+                "countryCode": state.target.country, "customerId": state.player_id(),
+                "status": "SUCCESSFUL", "channelId": None, "channelName": None}
+    payment = emulator_call(lambda: state.emulator.payment(reference))
+    customer = next((m.get("value") for m in payment["metadata"] if m.get("key") == "customerId"),
+                    None)
+    return {"partnerId": partner.id, "partnerCode": partner.code,
+            "partnerReference": payment["partnerReference"], "reference": reference,
+            "orderAmount": payment["amount"], "currencyCode": payment["currencyCode"],
+            "countryCode": payment["countryCode"], "customerId": customer,
+            "status": payment["status"], "channelId": payment["channelId"],
+            "channelName": payment["channelName"]}
+
+
+def _post_repeatedly(state: RunState, url: str, raw: bytes, headers: Callable[[], dict[str, str]],
+                     args: Mapping[str, Any], expect: Mapping[str, Any]) -> list[Observation]:
+    observations = []
+    for _ in range(args.get("repeat", 1)):
+        exchange = send(state.session, "POST", url, headers=headers(), data=raw,
+                        timeout=state.partner_timeout(expect))
+        observations.append(Observation(exchange, subject_of(exchange)))
+    return observations
+
+
+def http(state: RunState, args: Mapping[str, Any],
+         expect: Mapping[str, Any]) -> list[Observation]:
+    """A plain HTTP call, e.g. to the partner's own test hooks."""
+    headers = dict(args.get("headers", {}))
+    data = None
+    if "json" in args:
+        data = json.dumps(args["json"]).encode()
+        headers.setdefault("Content-Type", "application/json")
+    elif "body" in args:
+        data = str(args["body"]).encode()
+    timeout = args.get("timeout_seconds") or state.partner_timeout(expect)
+    exchange = send(state.session, args.get("method", "GET"), args["url"], headers=headers,
+                    params={k: query_text(v) for k, v in args.get("query", {}).items()},
+                    data=data, timeout=timeout)
+    return [Observation(exchange, subject_of(exchange))]
