@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 ID_PREFIX = "https://pay1st-mock.local/schemas/"
+URL_PATTERN_START = "^https?://"  # the schemas' pattern for webhook, callback and hook URLs
 
 # Errors of these kinds mean "a field we do not know": a typo the partner should hear about,
 # but the real gateway ignores unknown fields, so by default they are warnings, not rejections.
@@ -153,7 +154,9 @@ def _findings(error: ValidationError) -> list[Finding]:
         "const": lambda: f"expected {json.dumps(value)}, got {describe(instance)}",
         "enum": lambda: "expected one of " + ", ".join(json.dumps(v) for v in value)
         + f", got {describe(instance)}",
-        "pattern": lambda: f"expected text matching {value}, got {describe(instance)}",
+        "pattern": lambda: (f"expected an http:// or https:// URL, got {describe(instance)}"
+                            if str(value).startswith(URL_PATTERN_START) else
+                            f"expected text matching {value}, got {describe(instance)}"),
         "minLength": lambda: f"expected at least {value} character(s), got {len(instance)}",
         "maxLength": lambda: f"expected at most {value} characters, got {len(instance)}",
         "minItems": lambda: f"expected at least {value} item(s), got {len(instance)}",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from pay1st_mock.outbound import TooSlow, new_session, read_capped
 from pay1st_mock.schemas import SchemaSet
 from pay1st_mock.shop.catalogue import Product
 from pay1st_mock.store.purchases import Exchange, PurchaseRepository
@@ -60,20 +61,16 @@ class UserInfoClient:
         query = "&".join(q for q in (parts.query, urlencode(params)) if q)
         url = urlunsplit(parts._replace(query=query))
         started, status, text = time.perf_counter(), None, None
+        deadline = time.monotonic() + self._timeout
         try:
-            # A session of its own with trust_env off: proxy variables must not capture calls to
-            # a partner on this machine (the webhook dispatcher does the same).
-            with requests.Session() as session:
-                session.trust_env = False
-                response = session.get(url, timeout=self._timeout, stream=True,
-                                       allow_redirects=False,
-                                       headers={"Accept": "application/json",
-                                                "User-Agent": "pay1st-mock"})
+            with new_session() as session, session.get(
+                    url, timeout=self._timeout, stream=True, allow_redirects=False,
+                    headers={"Accept": "application/json", "User-Agent": "pay1st-mock"},
+            ) as response:
                 status = response.status_code
-                raw = response.raw.read(BODY_READ, decode_content=True) or b""
-                text = raw.decode("utf-8", "replace")
+                text = read_capped(response, BODY_READ, deadline).decode("utf-8", "replace")
             verdict, message, body, findings = self._judge(status, text)
-        except requests.Timeout:
+        except (requests.Timeout, TooSlow):
             verdict, message, body, findings = ("partner_fault", "the User Info Webhook did not "
                                                 f"answer within {self._timeout:g} s", None, [])
         except requests.RequestException as exc:

@@ -46,8 +46,10 @@ class Attempt:
 
     @property
     def succeeded(self) -> bool:
-        """A 2xx answer."""
-        return self.response_status is not None and 200 <= self.response_status < 300
+        """A complete 2xx answer in time (a 2xx whose body was still arriving at the deadline
+        carries an error and does not count)."""
+        return (self.error is None and self.response_status is not None
+                and 200 <= self.response_status < 300)
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:

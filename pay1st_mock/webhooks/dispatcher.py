@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.faults import FaultBook
+from pay1st_mock.outbound import TooSlow, new_session, read_capped
 from pay1st_mock.store.deliveries import Attempt, Delivery, DeliveryRepository
 
 if TYPE_CHECKING:
@@ -157,12 +158,10 @@ class Dispatcher:
         return attempt
 
     def _session(self) -> requests.Session:
-        import requests  # here, not at the top: it costs 50 ms of every cold start
-
+        """This worker thread's keep-alive session (sessions are not thread-safe)."""
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.trust_env = False  # never route a partner's localhost through a proxy
+            session = new_session()
             self._local.session = session
         return session
 
@@ -179,15 +178,18 @@ class Dispatcher:
         error: str | None = None
         import requests
 
+        deadline = time.monotonic() + self._timeout
         try:
             with self._session().post(delivery.url, data=delivery.body.encode("utf-8"),
                                       headers=headers, timeout=self._timeout, stream=True,
                                       allow_redirects=False) as response:
                 status = response.status_code
-                raw = response.raw.read(RESPONSE_BODY_READ, decode_content=True) or b""
+                raw = read_capped(response, RESPONSE_BODY_READ, deadline)
                 answer = raw[:RESPONSE_BODY_KEPT].decode("utf-8", "replace")
         except requests.Timeout:
             error = f"no answer within {self._timeout:g} s"
+        except TooSlow:
+            error = f"the answer was still arriving after {self._timeout:g} s"
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
         duration = (time.perf_counter() - started) * 1000
