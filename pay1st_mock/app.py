@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from pay1st_mock.web import checkout as checkout_pages
     from pay1st_mock.web import (
         control,
+        control_auth,
         errors,
         gateway,
         index,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from pay1st_mock.web import faults as fault_hooks
 
     errors.register(app)
+    control_auth.register(app)
     journal.register(app)
     fault_hooks.register(app)
     app.register_blueprint(gateway.blueprint)

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data", help="data directory (default ./.pay1st-mock) or :memory:")
     serve.add_argument("--seed", type=int, help="seed for references, tokens and credentials")
     serve.add_argument("--url-file", help="also write the server's URL to this file when ready")
+    serve.add_argument("--control-token", help="require this token (X-Pay1st-Mock-Token header) "
+                                               "on the control API; use it beyond loopback")
 
     from pay1st_mock.cli_run import add_commands
 
@@ -72,7 +74,8 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         settings = load_settings(args.config).with_overrides(
-            host=args.host, port=args.port, data=args.data, seed=args.seed)
+            host=args.host, port=args.port, data=args.data, seed=args.seed,
+            control_token=args.control_token)
         app = create_app(settings)
     except ConfigError as exc:
         print(f"pay1st-mock: {exc}", file=err)
@@ -90,6 +93,8 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    if not _is_loopback(settings.host):  # before the banner: CI scripts stop reading there
+        print(_exposure_warning(settings), file=err, flush=True)
     _print_banner(out, server.url, settings)
     if args.url_file:
         Path(args.url_file).write_text(server.url + "\n", encoding="utf-8")
@@ -99,6 +104,27 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         services(app).close()
     print("pay1st-mock: stopped", file=out, flush=True)
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is reachable from elsewhere
+
+
+def _exposure_warning(settings: Settings) -> str:
+    where = f"pay1st-mock: warning: listening on {settings.host}, beyond this machine."
+    if settings.control_token:
+        return (f"{where} The control API (/_mock) requires the control token; the checkout, "
+                "Shop and Gateway API are open to anyone who can reach the port.")
+    return (f"{where} Anyone who can reach the port can use the control API (/_mock), which "
+            "shows every partner's credentials: set --control-token (or server.control_token) "
+            "to require a token, or bind 127.0.0.1.")
 
 
 def _print_banner(out: TextIO, url: str, settings: Settings) -> None:

@@ -33,6 +33,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     run.add_argument("--json", metavar="FILE", help="write a JSON report")
     run.add_argument("--seed", type=int, help="seed for generated references and fake data")
+    run.add_argument("--control-token", help="the --server's control token, if it requires one")
     run.add_argument("-k", dest="pattern", metavar="PATTERN",
                      help="only scenarios whose name, file or tag contains PATTERN "
                           "('not X', 'A or B')")
@@ -76,7 +77,8 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with ExitStack() as stack:
         try:
             url = args.server or _start_emulator(stack, settings, out)
-            engine = Engine(target, url, seed=args.seed)
+            engine = Engine(target, url, seed=args.seed,
+                            control_token=args.control_token or settings.control_token)
             if args.server:
                 engine.emulator.check_reachable()
         except (OSError, ConfigError, RuntimeError, EmulatorError) as exc:

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from pay1st_mock.config import CONTROL_TOKEN_HEADER
 from pay1st_mock.signing import sign_request
 
 AUTH_TYPE = "application/vnd.carry1st.payments.partnerauthentication+json"
@@ -28,20 +29,22 @@ class PartnerClient:
     """One partner talking to the emulator at ``base_url``."""
 
     def __init__(self, base_url: str, partner: dict[str, Any],
-                 http: requests.Session | None = None) -> None:
+                 http: requests.Session | None = None, control_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.partner_id: int = partner["partnerId"]
         self.code: str = partner["code"]
         self.api_key: str = partner["apiKey"]
         self.api_secret: str = partner["apiSecret"]
         self.signing_key: str = partner["signingKey"]
-        self.http = http or _session()
+        self.http = http or _session(control_token)
         self._access_token: str | None = None
 
     @classmethod
-    def create(cls, base_url: str, **fields: Any) -> PartnerClient:
-        """Create a fresh partner through the control API (``POST /_mock/partners``)."""
-        http = _session()
+    def create(cls, base_url: str, control_token: str | None = None,
+               **fields: Any) -> PartnerClient:
+        """Create a fresh partner through the control API (``POST /_mock/partners``);
+        ``control_token`` is the server's, if it requires one."""
+        http = _session(control_token)
         response = http.post(f"{base_url.rstrip('/')}/_mock/partners", json=fields, timeout=10)
         _raise_for(response, "create a partner", 201)
         return cls(base_url, response.json(), http)
@@ -195,10 +198,12 @@ class PartnerClient:
         self._access_token = None
 
 
-def _session() -> requests.Session:
+def _session(control_token: str | None = None) -> requests.Session:
     """A keep-alive session that ignores proxy settings: the emulator is always local."""
     session = requests.Session()
     session.trust_env = False
+    if control_token:
+        session.headers[CONTROL_TOKEN_HEADER] = control_token
     return session
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pay1st_mock.schemas import Finding, load_schemas
 
 DEFAULT_DATA_DIR = ".pay1st-mock"
+CONTROL_TOKEN_HEADER = "X-Pay1st-Mock-Token"  # where /_mock expects ``control_token``
 MEMORY = ":memory:"
 
 
@@ -66,6 +67,7 @@ class Settings:
     port: int = 8080
     data: str = DEFAULT_DATA_DIR
     seed: int | None = None
+    control_token: str | None = None  # when set, /_mock (but health) requires it
     access_ttl_seconds: int = 3600
     refresh_ttl_seconds: int = 86400
     timestamp_tolerance_seconds: int = 300
@@ -125,6 +127,7 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
         port=server.get("port", Settings.port),
         data=server.get("data", Settings.data),
         seed=server.get("seed"),
+        control_token=server.get("control_token"),
         access_ttl_seconds=tokens.get("access_ttl_seconds", Settings.access_ttl_seconds),
         refresh_ttl_seconds=tokens.get("refresh_ttl_seconds", Settings.refresh_ttl_seconds),
         timestamp_tolerance_seconds=gateway.get("timestamp_tolerance_seconds",

@@ -42,6 +42,7 @@ _CODES = [
     ErrorCode("INVALID_QUANTITY", 400, "Shop: quantity outside 1 to 100"),
     ErrorCode("PLAYER_REJECTED", 400, "Shop: the partner's User Info Webhook refused the player"),
     ErrorCode("PARTNER_FAULT", 400, "Shop: the User Info Webhook failed (status, timeout, body)"),
+    ErrorCode("CONTROL_TOKEN_REQUIRED", 401, "control API: the server requires its control token"),
     ErrorCode("MISSING_CREDENTIALS", 401, "no Basic Authorization header (token call, legacy)"),
     ErrorCode("INVALID_CREDENTIALS", 401, "API key or secret is wrong"),
     ErrorCode("MISSING_ACCESS_TOKEN", 401, "no AccessToken header (or the token is elsewhere)"),

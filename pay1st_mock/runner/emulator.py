@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from pay1st_mock.client import PartnerClient
-from pay1st_mock.config import PartnerConfig
+from pay1st_mock.config import CONTROL_TOKEN_HEADER, PartnerConfig
 from pay1st_mock.runner.http import USER_AGENT, send
 from pay1st_mock.runner.results import Exchange, parse_body
 
@@ -26,9 +26,12 @@ class EmulatorError(Exception):
 class Emulator:
     """One emulator at ``base_url``, driven for one partner under test."""
 
-    def __init__(self, base_url: str, partner: PartnerConfig, session: requests.Session) -> None:
+    def __init__(self, base_url: str, partner: PartnerConfig, session: requests.Session,
+                 control_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
+        # Only on /_mock calls: the partner under test must never receive the token.
+        self._control_headers = {CONTROL_TOKEN_HEADER: control_token} if control_token else {}
         self.partner_id = partner.id
         self._gateway = PartnerClient(self.base_url, {
             "partnerId": partner.id, "code": partner.code, "apiKey": partner.api_key,
@@ -56,7 +59,9 @@ class Emulator:
                 params: dict[str, Any] | None = None) -> Exchange:
         """A control-API call (``/_mock`` + ``path``) recorded as an ``Exchange``."""
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        headers = dict(self._control_headers)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         return send(self.session, method, f"{self.base_url}/_mock{path}", headers=headers,
                     params=params, data=data, timeout=CONTROL_TIMEOUT)
 

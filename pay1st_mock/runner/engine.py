@@ -38,14 +38,15 @@ class Engine:
 
     def __init__(self, target: Target, server_url: str, *, seed: int | None = None,
                  env: Mapping[str, str] | None = None, schemas: SchemaSet | None = None,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None,
+                 control_token: str | None = None) -> None:
         self.target = target
         self.server_url = server_url
         self.seed = seed
         self.env = dict(os.environ if env is None else env)
         self.schemas = schemas or load_schemas()
         self.session = session or new_session()
-        self.emulator = Emulator(server_url, target.partner, self.session)
+        self.emulator = Emulator(server_url, target.partner, self.session, control_token)
 
     def run(self, scenarios: Sequence[Scenario]) -> Iterator[Event]:
         """Yield ``RunStarted``, then per scenario its events, then ``RunFinished``."""
