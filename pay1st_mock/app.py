@@ -50,8 +50,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # A seeded server restarted on kept data must not hand out its first run's tokens and
     # references again: the start count is mixed into the seed after the first start.
     randomness = Randomness(seed_for_start(settings.seed, db.record_start()))
-    partner_repo, payment_repo, token_repo, delivery_repo = (
-        PartnerRepository(db), PaymentRepository(db), TokenRepository(db), DeliveryRepository(db))
+    partner_repo, payment_repo, token_repo = (
+        PartnerRepository(db), PaymentRepository(db), TokenRepository(db))
+    delivery_repo = DeliveryRepository(db, settings.deliveries_max_finished)
 
     def outbox_changed() -> None:
         dispatcher.wake()

@@ -81,6 +81,7 @@ class Settings:
     products: tuple[Mapping[str, Any], ...] = ()  # raw [[products]]; shop/catalogue.py builds them
     user_info_timeout_seconds: float = 5.0
     journal_max_entries: int = 10000
+    deliveries_max_finished: int = 10000
     run: Mapping[str, Any] = field(default_factory=dict)  # raw [run]; runner/target.py reads it
     source: str | None = None
 
@@ -120,8 +121,9 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
     if problems:
         lines = "\n".join(f"  {_key_name(f.path)}: {f.message}" for f in problems)
         raise ConfigError(f"{source}: {len(problems)} problem(s) in the config:\n{lines}")
-    server, tokens, gateway, webhooks, checkout, shop = (
-        raw.get(k, {}) for k in ("server", "tokens", "gateway", "webhooks", "checkout", "shop"))
+    server, tokens, gateway, webhooks, checkout, shop, retention = (
+        raw.get(k, {}) for k in ("server", "tokens", "gateway", "webhooks", "checkout", "shop",
+                                 "retention"))
     return Settings(
         host=server.get("host", Settings.host),
         port=server.get("port", Settings.port),
@@ -144,6 +146,9 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
         products=tuple(raw.get("products", ())),
         user_info_timeout_seconds=shop.get("user_info_timeout_seconds",
                                            Settings.user_info_timeout_seconds),
+        journal_max_entries=retention.get("journal_entries", Settings.journal_max_entries),
+        deliveries_max_finished=retention.get("finished_deliveries",
+                                              Settings.deliveries_max_finished),
         run=raw.get("run", {}),
         source=source,
     )

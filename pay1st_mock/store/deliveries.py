@@ -56,11 +56,18 @@ def _delivery(row: sqlite3.Row) -> Delivery:
     return Delivery(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - Row has no iter
 
 
-class DeliveryRepository:
-    """Reads and writes the outbox."""
+FINISHED = ("DELIVERED", "EXHAUSTED", "SKIPPED")
+_TRIM_EVERY = 100  # finished deliveries between two trims: one DELETE per hundred, not each
 
-    def __init__(self, db: Database) -> None:
+
+class DeliveryRepository:
+    """Reads and writes the outbox, keeping at most ``max_finished`` finished deliveries (with
+    their attempts; + up to one trim interval). Pending deliveries are never dropped."""
+
+    def __init__(self, db: Database, max_finished: int = 10000) -> None:
         self._db = db
+        self._max_finished = max_finished
+        self._finished_since_trim = 0
 
     def enqueue(self, *, partner_id: int, kind: str, reference: str, event: str,
                 url: str | None, body: str, now: float, resend_of: int | None = None,
@@ -75,6 +82,8 @@ class DeliveryRepository:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (partner_id, kind, reference, event, url, body, status, note, due, resend_of,
                  now, now))
+        if status in FINISHED:
+            self._finished()
         return int(cursor.lastrowid or 0)
 
     def get(self, delivery_id: int) -> Delivery | None:
@@ -143,6 +152,28 @@ class DeliveryRepository:
             conn.execute("UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
                          "updated_at = ? WHERE id = ?",
                          (status, attempt.number, next_attempt_at, attempt.at, delivery.id))
+        if status in FINISHED:
+            self._finished()
+
+    def _finished(self) -> None:
+        """Count a finished delivery; every ``_TRIM_EVERY``, drop the oldest beyond the bound."""
+        self._finished_since_trim += 1  # a rough count is enough: it only paces the trims
+        if self._finished_since_trim < _TRIM_EVERY:
+            return
+        self._finished_since_trim = 0
+        self.trim()
+
+    def trim(self) -> int:
+        """Delete the oldest finished deliveries beyond ``max_finished``; return how many."""
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT id FROM deliveries WHERE status IN (?, ?, ?) ORDER BY id DESC "
+                "LIMIT 1 OFFSET ?", (*FINISHED, self._max_finished)).fetchone()
+            if row is None:
+                return 0
+            cursor = conn.execute("DELETE FROM deliveries WHERE status IN (?, ?, ?) AND id <= ?",
+                                  (*FINISHED, row[0]))
+            return cursor.rowcount
 
     def attempts(self, delivery_id: int) -> list[Attempt]:
         """Return every attempt of a delivery, in order."""
