@@ -101,6 +101,25 @@ def test_webhook_duplicate_and_delay(partner: GatewayClient, live_url: str,
     assert time.monotonic() - started >= 0.4
 
 
+def test_a_failed_duplicate_does_not_reopen_a_delivered_webhook(partner: GatewayClient,
+                                                               live_url: str) -> None:
+    answers = iter([200, 500])
+    picky = Listener(answer=lambda received: (next(answers, 200), b""))
+    try:
+        add_fault(live_url, target="webhook", path="payment_event", action={"duplicate": True})
+        reference = partner.create(webhookUrl=f"{picky.url}/hook").json()["reference"]
+        requests.post(f"{live_url}/_mock/payments/{reference}/complete",
+                      json={"outcome": "success"})
+        picky.wait_for(2)
+        time.sleep(0.2)
+        (delivery,) = requests.get(f"{live_url}/_mock/deliveries",
+                                   params={"reference": reference}).json()["deliveries"]
+    finally:
+        picky.close()
+    assert [a["responseStatus"] for a in delivery["attempts"]] == [200, 500]
+    assert delivery["status"] == "DELIVERED" and delivery["nextAttemptAt"] is None
+
+
 def test_webhook_reorder(partner: GatewayClient, live_url: str) -> None:
     """The partner is down for the first event, so the second queues behind it; the reorder
     fault then sends the newer event first."""

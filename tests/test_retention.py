@@ -10,6 +10,7 @@ from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.journal import JournalEntry, JournalRepository
 from pay1st_mock.store.partners import PartnerRepository
+from pay1st_mock.store.tokens import FORGET_EXPIRED_AFTER, TokenRepository
 
 
 @pytest.fixture
@@ -57,3 +58,14 @@ def test_the_bounds_come_from_the_config() -> None:
     assert (settings.journal_max_entries, settings.deliveries_max_finished) == (500, 2000)
     with pytest.raises(ConfigError, match=r"retention.journal_entries: expected a number ≥ 100"):
         settings_from_mapping({"version": 1, "retention": {"journal_entries": 5}})
+
+
+def test_long_expired_tokens_are_forgotten_recent_ones_kept(db: Database) -> None:
+    repo = TokenRepository(db)
+    repo.add("old", 1, "access", issued_at=0.0, expires_at=3600.0)
+    repo.add("recent", 1, "access", issued_at=0.0, expires_at=90000.0)
+    later = 3600.0 + FORGET_EXPIRED_AFTER + 1
+    for number in range(100):  # enough new tokens to make the repository prune
+        repo.add(f"new-{number}", 1, "access", issued_at=later, expires_at=later + 3600)
+    assert repo.find("old") is None
+    assert repo.find("recent") is not None  # expired, but recently: still says EXPIRED

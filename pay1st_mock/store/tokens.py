@@ -24,21 +24,35 @@ class TokenRecord:
     revoked_at: float | None
 
 
+# A token expired this long ago is forgotten; until then it still answers EXPIRED_ACCESS_TOKEN
+# (more useful than INVALID_ACCESS_TOKEN to a partner whose refresh logic is late).
+FORGET_EXPIRED_AFTER = 86400.0
+_PRUNE_EVERY = 100  # issued tokens between two prunes
+
+
 class TokenRepository:
-    """Reads and writes the ``tokens`` table."""
+    """Reads and writes the ``tokens`` table; long-expired tokens are pruned as new ones come,
+    so the table does not grow without bound on a long-running server."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._added_since_prune = 0
 
     def add(self, token: str, partner_id: int, kind: str, issued_at: float,
             expires_at: float) -> None:
         """Store a newly issued token."""
+        self._added_since_prune += 1  # a rough count is enough: it only paces the prunes
+        prune = self._added_since_prune >= _PRUNE_EVERY
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO tokens (token_hash, partner_id, kind, issued_at, expires_at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (token_hash(token), partner_id, kind, issued_at, expires_at),
             )
+            if prune:
+                self._added_since_prune = 0
+                conn.execute("DELETE FROM tokens WHERE expires_at < ?",
+                             (issued_at - FORGET_EXPIRED_AFTER,))
 
     def find(self, token: str) -> TokenRecord | None:
         """Return the record of ``token``, if it was ever issued."""

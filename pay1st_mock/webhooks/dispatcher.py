@@ -133,10 +133,11 @@ class Dispatcher:
                 time.sleep(fault["delayMs"] / 1000)
             attempt = self._attempt_and_record(delivery)
             if fault.get("duplicate") and attempt.succeeded:
-                # the same request again, as a network retry would: logged as another attempt
+                # the same request again, as a network retry would: logged as another attempt,
+                # and the delivery stays DELIVERED whatever the partner answers to the copy
                 fresh = self._deliveries.get(delivery.id)
                 if fresh is not None:
-                    self._attempt_and_record(fresh)
+                    self._attempt_and_record(fresh, keep="DELIVERED")
         except Exception:
             log.exception("delivery %s failed unexpectedly", delivery.id)
         finally:
@@ -145,10 +146,13 @@ class Dispatcher:
                 self._woken = True  # the reference's next delivery may now go
                 self._wakeup.notify()
 
-    def _attempt_and_record(self, delivery: Delivery) -> Attempt:
+    def _attempt_and_record(self, delivery: Delivery, keep: str | None = None) -> Attempt:
+        """Send one attempt and log it; the delivery moves on by its result (or stays ``keep``)."""
         attempt = self._attempt(delivery)
         number = attempt.number
-        if attempt.succeeded:
+        if keep is not None:
+            status, next_at = keep, None
+        elif attempt.succeeded:
             status, next_at = "DELIVERED", None
         elif number > len(self._retry_delays):
             status, next_at = "EXHAUSTED", None
