@@ -34,6 +34,7 @@ PAYMENT_MEDIA_TYPE = "application/vnd.carry1st.payments.payment+json"
 TOKEN_PATH = "/api/pay1st/auth/token"
 METHODS_PATH = "/api/pay1st/payments/methods?countryCode=NG"
 CREATE_PATH = "/api/pay1st/payments/create"
+FULFIL_PATH = "/api/pay1st/payments/fulfilments"
 QUERY_PATH = "/api/pay1st/payments?reference="
 
 # Targets from the issue (2-core machine).

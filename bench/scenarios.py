@@ -27,7 +27,6 @@ runs a child under cProfile in every thread and writes
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
 import socket
@@ -46,6 +45,7 @@ if str(BENCH_DIR) not in sys.path:
 import ci  # noqa: E402 — child_env and _profiled; imports nothing from the package
 import harness  # noqa: E402
 from harness import Context, Metric, median, percentile  # noqa: E402
+from rawhttp import Responder  # noqa: E402
 
 # Targets from the issue (2-core machine).
 STEP_OVERHEAD_P50_MS = 3.0
@@ -70,102 +70,38 @@ EMPTY_OK_SCHEMA = "control/reset-request.json"
 # --------------------------------------------------------------------------- instant partner
 
 _ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-_MAX_HEAD = 65536
 
 
 class InstantPartner:
     """HTTP/1.1 on 127.0.0.1:<free port>: ``200 {}`` to any request as soon as it is in.
 
-    One thread per connection, keep-alive; reads the head and a ``Content-Length`` body (all the
-    runner sends), nothing else. Runs in the runner's process: each request is a GIL hand-off
-    to a thread that was waiting in ``recv``, the same for the runner and the bare client.
+    One thread per connection, keep-alive (``rawhttp.Responder``); reads the head and a
+    ``Content-Length`` body (all the runner sends), nothing else. Runs in the runner's process:
+    each request is a GIL hand-off to a thread that was waiting in ``recv``, the same for the
+    runner and the bare client.
     """
 
     def __init__(self) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(16)
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        self.requests = 0
-        self.connections = 0
-        self._thread = threading.Thread(target=self._accept, name="instant-partner",
-                                        daemon=True)
-        self._thread.start()
+        self._server = Responder(self._answer, name="instant-partner", backlog=16)
+
+    @staticmethod
+    def _answer(conn: socket.socket, head: bytes, body: bytes) -> None:
+        conn.sendall(_ANSWER)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        return f"http://127.0.0.1:{self._server.port}"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return  # closed
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                self._open.add(conn)
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), name="instant-partner-conn",
-                             daemon=True).start()
+    @property
+    def requests(self) -> int:
+        return self._server.requests
 
-    def _serve(self, conn: socket.socket) -> None:
-        buf = b""
-        served = 0
-        try:
-            while True:
-                end = buf.find(b"\r\n\r\n")
-                while end < 0:
-                    chunk = conn.recv(65536)
-                    if not chunk or len(buf) > _MAX_HEAD:
-                        return
-                    buf += chunk
-                    end = buf.find(b"\r\n\r\n")
-                head = buf[:end].lower()
-                length = _content_length(head)
-                need = end + 4 + length
-                while len(buf) < need:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buf += chunk
-                conn.sendall(_ANSWER)
-                served += 1
-                buf = buf[need:]
-                if b"\r\nconnection: close" in head:
-                    return
-        except OSError:
-            return
-        finally:
-            with self._lock:
-                self.requests += served
-                self._open.discard(conn)
-            conn.close()
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
-        with self._lock:
-            still_open = list(self._open)
-        for conn in still_open:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(2.0)
-
-
-def _content_length(lower_head: bytes) -> int:
-    start = lower_head.find(b"\r\ncontent-length:")
-    if start < 0:
-        return 0
-    start += len(b"\r\ncontent-length:")
-    stop = lower_head.find(b"\r\n", start)
-    try:
-        return max(0, int(lower_head[start:stop if stop >= 0 else None].strip()))
-    except ValueError:
-        return 0
+        self._server.close()
 
 
 # --------------------------------------------------------------------------- in-memory scenarios

@@ -28,6 +28,7 @@ import requests
 from gateway import (
     AUTH_MEDIA_TYPE,
     CREATE_PATH,
+    FULFIL_PATH,
     PAYMENT_MEDIA_TYPE,
     SIGNING_KEY,
     TOKEN_PATH,
@@ -39,8 +40,8 @@ from gateway import (
 )
 from harness import Context, Metric, percentile
 from loadgen import RequestSpec
+from rawhttp import Responder
 
-FULFIL_PATH = "/api/pay1st/payments/fulfilments"
 COMPLETE_PATH = "/_mock/payments/{reference}/complete"
 WEBHOOK_PATH = "/partner/webhooks/pay1st"
 COMPLETE_BODY = json.dumps({"outcome": "success"}).encode()
@@ -53,8 +54,6 @@ MAX_MISSING = 3  # webhook latency stops after this many missing webhooks
 FLOW_CONCURRENCY = 8
 
 _ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
-_MAX_HEAD = 65536
-_MAX_BODY = 1 << 20
 
 
 # --------------------------------------------------------------------------- the partner listener
@@ -82,71 +81,24 @@ class WebhookListener:
     unmatched: int = 0  # requests without a usable reference
     bad_signatures: int = 0
     received: int = 0
-    connections: int = 0
 
     def __post_init__(self) -> None:
         self._condition = threading.Condition()
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(64)
-        self._open: set[socket.socket] = set()
-        self._closed = False
-        self._thread = threading.Thread(target=self._accept, name="bench-listener",
-                                        daemon=True)
-        self._thread.start()
+        self._server = Responder(self._answer, name="bench-listener")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}{WEBHOOK_PATH}"
+        return f"http://127.0.0.1:{self._server.port}{WEBHOOK_PATH}"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return  # closed
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._condition:
-                if self._closed:
-                    conn.close()
-                    return
-                self._open.add(conn)
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), name="bench-listener-conn",
-                             daemon=True).start()
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
-    def _serve(self, conn: socket.socket) -> None:
-        perf, wall = time.perf_counter, time.time
-        buf = b""
-        try:
-            while True:
-                end = buf.find(b"\r\n\r\n")
-                while end < 0:
-                    chunk = conn.recv(65536)
-                    if not chunk or len(buf) > _MAX_HEAD:
-                        return
-                    buf += chunk
-                    end = buf.find(b"\r\n\r\n")
-                head, rest = buf[:end], buf[end + 4:]
-                length = min(_content_length(head), _MAX_BODY)
-                while len(rest) < length:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    rest += chunk
-                at, at_wall = perf(), wall()
-                conn.sendall(_ANSWER)
-                body, buf = rest[:length], rest[length:]
-                self._record(head, body, at, at_wall)
-                if b"\r\nconnection: close" in head.lower():
-                    return
-        except OSError:
-            return
-        finally:
-            with self._condition:
-                self._open.discard(conn)
-            conn.close()
+    def _answer(self, conn: socket.socket, head: bytes, body: bytes) -> None:
+        """Note the time the request is in, answer 200 at once, only then look at it."""
+        at, at_wall = time.perf_counter(), time.time()
+        conn.sendall(_ANSWER)
+        self._record(head, body, at, at_wall)
 
     def _record(self, head: bytes, body: bytes, at: float, at_wall: float) -> None:
         lines = head.decode("latin-1").split("\r\n")
@@ -199,16 +151,7 @@ class WebhookListener:
             return sum(len(found) for found in self.arrivals.values())
 
     def close(self) -> None:
-        with self._condition:
-            self._closed = True
-            still_open = list(self._open)
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
-        for conn in still_open:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(2.0)
+        self._server.close()
 
 
 @contextlib.contextmanager
@@ -218,19 +161,6 @@ def listening() -> Iterator[WebhookListener]:
         yield listener
     finally:
         listener.close()
-
-
-def _content_length(head: bytes) -> int:
-    lower = head.lower()
-    start = lower.find(b"\r\ncontent-length:")
-    if start < 0:
-        return 0
-    start += len(b"\r\ncontent-length:")
-    stop = lower.find(b"\r\n", start)
-    try:
-        return max(0, int(lower[start:stop if stop >= 0 else None].strip()))
-    except ValueError:
-        return 0
 
 
 def _epoch(stamp: str) -> float | None:
