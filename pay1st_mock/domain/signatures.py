@@ -21,8 +21,8 @@ from pay1st_mock.errors import Pay1stError
 from pay1st_mock.signing import sign_request, verify_request
 
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
-    r"(Z|z|[+-]\d{2}:?\d{2})$")
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)$", re.ASCII)
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _SHOWN_CHARS = 160
 
@@ -45,7 +45,7 @@ def parse_timestamp(text: str) -> float:
         else:
             sign = 1 if zone[0] == "+" else -1
             digits = zone[1:].replace(":", "")
-            hours, minutes = int(digits[:2]), int(digits[2:])
+            hours, minutes = int(digits[:2]), int(digits[2:] or 0)  # "+01" is "+01:00"
             if hours > 23 or minutes > 59:
                 raise ValueError(f"zone offset {zone} is out of range")
             tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
@@ -148,7 +148,7 @@ def _b64decode(text: str) -> bytes:
 def _reserialisations(body: bytes) -> list[bytes]:
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     forms = [json.dumps(document), json.dumps(document, separators=(",", ":")),
              json.dumps(document, sort_keys=True), json.dumps(document, indent=2),

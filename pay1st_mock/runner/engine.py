@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -25,6 +24,7 @@ from pay1st_mock.runner.events import (
     ScenarioStarted,
     StepFinished,
 )
+from pay1st_mock.runner.fake import make_fake
 from pay1st_mock.runner.http import new_session
 from pay1st_mock.runner.model import Scenario, Step
 from pay1st_mock.runner.results import Observation, parse_body
@@ -72,7 +72,7 @@ class Engine:
         state = RunState(self.target, self.emulator, self.session, random.Random())
         steps_data: dict[str, Any] = {}
         context = Context({"vars": state.variables, "steps": steps_data, "env": self.env,
-                           **self.target.template_namespaces()}, self._faker(state.random))
+                           **self.target.template_namespaces()}, make_fake(state.random))
         problem = self._prepare(scenario, state, context)
         if problem:
             yield ScenarioFinished(scenario, ERROR, _ms_since(started), [], [problem])
@@ -155,29 +155,6 @@ class Engine:
         if self.seed is None:
             return None
         return f"{self.seed}:{scenario.file}:{scenario.name}:{journal_floor}"
-
-    def _faker(self, rng: random.Random) -> Callable[[str], Any]:
-        cache: list[Any] = []
-
-        def fake(method: str) -> Any:
-            if method == "uuid4":  # the common case, without Faker's ~100 ms import
-                return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            if not cache:
-                from faker import Faker  # imported on first use: it takes ~100 ms
-
-                faker = Faker()
-                faker.seed_instance(rng.getrandbits(64))
-                cache.append(faker)
-            provider = getattr(cache[0], method, None) if not method.startswith("_") else None
-            if not callable(provider):
-                raise TemplateError(f"{{{{ fake.{method} }}}}: Faker has no {method!r}; try "
-                                    "uuid4, user_name, email, first_name, phone_number")
-            try:
-                return provider()
-            except TypeError:
-                raise TemplateError(f"{{{{ fake.{method} }}}}: it needs arguments; only "
-                                    "argument-free Faker methods can be used") from None
-        return fake
 
 
 def _refusal(status: int | None, text: str) -> str:

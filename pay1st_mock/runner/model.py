@@ -146,6 +146,10 @@ def load_scenario(path: Path) -> Scenario:
     except json.JSONDecodeError as exc:
         raise ScenarioFileError([Problem(name, "$", f"not valid JSON: {exc.msg} at line "
                                                     f"{exc.lineno} column {exc.colno}")]) from None
+    except ValueError as exc:  # e.g. a number with more digits than Python reads
+        raise ScenarioFileError([Problem(name, "$", f"not valid JSON: {exc}")]) from None
+    except RecursionError:
+        raise ScenarioFileError([Problem(name, "$", "not valid JSON: nested too deeply")]) from None
     except OSError as exc:
         raise ScenarioFileError([Problem(name, "$", f"cannot read it: {exc.strerror}")]) from None
     return parse_scenario(document, name)
@@ -188,7 +192,8 @@ def check_document(document: Any, source: str) -> list[Problem]:
 
 def _natural(path: str) -> list[str | int]:
     """Sort key that puts ``steps[2]`` before ``steps[10]``."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
+    return [int(part) if part.isascii() and part.isdigit() else part
+            for part in re.split(r"([0-9]+)", path)]
 
 
 def _signature_problems(document: Any, source: str) -> list[Problem]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 TEMPLATE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_DIGITS = re.compile(r"[0-9]+")
 _ARITHMETIC = re.compile(r"\s+([+-])\s+")
 _PART = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
 
@@ -41,7 +42,7 @@ class Context:
             if index % 2:
                 sign = 1 if term == "+" else -1
                 continue
-            value = int(term) if term.isdigit() else self.lookup(term)
+            value = _integer(term, expression) if _DIGITS.fullmatch(term) else self.lookup(term)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise TemplateError(f"{{{{ {expression} }}}}: {term} is not a number, so it "
                                     "cannot be added or subtracted")
@@ -85,6 +86,14 @@ def render_text(text: str, context: Context) -> Any:
     if whole:
         return context.evaluate(whole.group(1))
     return TEMPLATE.sub(lambda match: _as_text(context.evaluate(match.group(1))), text)
+
+
+def _integer(term: str, expression: str) -> int:
+    try:
+        return int(term)
+    except ValueError:  # beyond Python's limit on digits in a number
+        raise TemplateError(f"{{{{ {expression} }}}}: the number {term[:20]}… is too "
+                            "long") from None
 
 
 def _as_text(value: Any) -> str:

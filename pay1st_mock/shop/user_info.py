@@ -88,7 +88,7 @@ class UserInfoClient:
                ) -> tuple[str, str, dict[str, Any] | None, list[dict[str, str]]]:
         try:
             body = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested a thousand deep
             return ("partner_fault", f"the User Info Webhook answered {status} with a body that "
                     "is not JSON", None, [])
         if status == 200:

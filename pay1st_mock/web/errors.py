@@ -17,14 +17,24 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LA
 
 
 def render(error: Pay1stError) -> Response:
-    """Render a ``Pay1stError``: the envelope, or an error page under ``/checkout`` (people)."""
+    """Render a ``Pay1stError``: the envelope, or an error page where people browse
+    (``/checkout``, the Shop at ``/shop`` and the legacy ``/payment`` link)."""
     session_id = services().randomness.session_id()
     note_error(error.code, error.message, error.partner_id)
-    if request.path.startswith("/checkout"):
-        page = render_template("checkout/error.html", title=_TITLES.get(error.status, "Error"),
+    template = _page_template(request.path)
+    if template:
+        page = render_template(template, title=_TITLES.get(error.status, "Error"),
                                message=f"{error.message} (session {session_id})")
         return Response(page, status=error.status, mimetype="text/html")
     return json_response(envelope(error.code, error.message, session_id), status=error.status)
+
+
+def _page_template(path: str) -> str | None:
+    if path == "/checkout" or path.startswith("/checkout/"):
+        return "checkout/error.html"
+    if path in ("/shop", "/payment") or path.startswith(("/shop/", "/payment/")):
+        return "shop/error.html"
+    return None
 
 
 _TITLES = {404: "Page not found", 405: "Not allowed", 400: "Bad request",
@@ -52,6 +62,14 @@ def _from_http(exc: HTTPException) -> Response:
     return render(Pay1stError(code, message))
 
 
+def _out_of_range(exc: OverflowError) -> Response:
+    """An id or number too large for SQLite's 64-bit integers (or for a date) is the caller's
+    mistake, not ours."""
+    return render(Pay1stError("INVALID_PARAMETER",
+                              f"a number in the request is out of range ({exc}); ids and "
+                              "counts must be below 2^63"))
+
+
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
     services().errors.append(exc)
@@ -64,4 +82,5 @@ def register(app: Flask) -> None:
     """Make every error the app answers, ours or werkzeug's, a Pay1st envelope."""
     app.register_error_handler(Pay1stError, render)
     app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(Exception, _unexpected)

@@ -91,6 +91,9 @@ def json_body(schema: str, unknown_fields_are_errors: bool = False
         raise Pay1stError("MALFORMED_JSON", "the body is not UTF-8 text; send UTF-8 JSON") from None
     except ValueError as exc:
         raise Pay1stError("MALFORMED_JSON", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise Pay1stError("MALFORMED_JSON", "the body is nested too deeply; send at most a few "
+                                            "hundred levels of arrays and objects") from None
     if not isinstance(document, dict):
         raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
     findings = services().schemas.check(schema, document)

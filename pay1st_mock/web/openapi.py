@@ -62,6 +62,7 @@ _SUCCESS_STATUSES = {
     "control.create_partner": 201,
     "shop_control.create_purchase": 201,
     "control.resend_delivery": 202,
+    "faults.add_fault": 201,
 }
 # Views that answer 303 See Other (post/redirect/get, or on to the hosted checkout).
 _REDIRECTS = {
@@ -256,7 +257,7 @@ def _signature_headers(required: bool) -> list[dict[str, Any]]:
          "description": f"ISO-8601 date-time with a zone, within the tolerance of now. {when}",
          "schema": {"type": "string"}},
         {"name": "X-SIGNATURE", "in": "header", "required": required,
-         "description": "Base64 HMAC-SHA256, keyed with the partner's signing key, of "
+         "description": "Lowercase hex HMAC-SHA256, keyed with the partner's signing key, of "
                         f"X-TIMESTAMP followed by the raw body. {when}",
          "schema": {"type": "string"}},
     ]

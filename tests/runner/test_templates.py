@@ -11,6 +11,7 @@ import pytest
 
 from pay1st_mock.config import MEMORY, Settings
 from pay1st_mock.runner.engine import Engine
+from pay1st_mock.runner.fake import make_fake
 from pay1st_mock.runner.target import build_target
 from pay1st_mock.runner.templates import Context, TemplateError, render, render_text
 
@@ -222,7 +223,7 @@ def test_fake_calls_the_context_function_with_the_method_name() -> None:
 
 def test_seeded_faker_gives_the_same_values_for_the_same_seed(engine: Engine) -> None:
     def values(seed: int) -> list[Any]:
-        ctx = context(engine._faker(random.Random(seed)))
+        ctx = context(make_fake(random.Random(seed)))
         return [render_text(t, ctx) for t in ("{{ fake.uuid4 }}", "{{ fake.user_name }}",
                                               "{{ fake.email }}", "{{ fake.random_int }}")]
 
@@ -243,5 +244,5 @@ def test_seeded_faker_gives_the_same_values_for_the_same_seed(engine: Engine) ->
 def test_unknown_or_unusable_faker_methods_are_clear_errors(engine: Engine, method: str,
                                                             message: str) -> None:
     with pytest.raises(TemplateError) as caught:
-        render_text(f"{{{{ fake.{method} }}}}", context(engine._faker(random.Random(1))))
+        render_text(f"{{{{ fake.{method} }}}}", context(make_fake(random.Random(1))))
     assert str(caught.value).startswith(message)
