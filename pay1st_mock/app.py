@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from pay1st_mock.web import (
         control,
         control_auth,
+        dashboard,
         errors,
         gateway,
         index,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(storefront.legacy)
     app.register_blueprint(shop_control.blueprint)
     app.register_blueprint(fault_hooks.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(index.blueprint)
     dispatcher.start()

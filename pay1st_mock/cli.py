@@ -134,6 +134,7 @@ def _print_banner(out: TextIO, url: str, settings: Settings) -> None:
         f"pay1st-mock {__version__} listening on {url}",
         f"  Gateway API    {url}/api/pay1st",
         f"  Control API    {url}/_mock  (health: {url}/_mock/health)",
+        f"  Dashboard      {url}/_mock/ui",
         f"  Data           {data}",
         f"  Seed           {settings.seed if settings.seed is not None else 'none (random)'}",
     ]

@@ -31,7 +31,7 @@ def install_response_checker(app: Flask, problems: list[str]) -> None:
     def _check(response: Response) -> Response:
         if response.is_streamed:  # only injected faults stream (a dropped connection)
             return response
-        if request.path.startswith(("/checkout", "/shop", "/payment")):
+        if request.path.startswith(("/checkout", "/shop", "/payment", "/_mock/ui")):
             # HTML pages for people; a JSON body here would be the bug.
             if response.mimetype == "application/json":
                 problems.append(f"{request.method} {request.path}: JSON on a page")

@@ -18,7 +18,7 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LA
 
 def render(error: Pay1stError) -> Response:
     """Render a ``Pay1stError``: the envelope, or an error page where people browse
-    (``/checkout``, the Shop at ``/shop`` and the legacy ``/payment`` link)."""
+    (``/checkout``, the Shop at ``/shop``, the legacy ``/payment`` link, the dashboard)."""
     session_id = services().randomness.session_id()
     note_error(error.code, error.message, error.partner_id)
     template = _page_template(request.path)
@@ -34,6 +34,8 @@ def _page_template(path: str) -> str | None:
         return "checkout/error.html"
     if path in ("/shop", "/payment") or path.startswith(("/shop/", "/payment/")):
         return "shop/error.html"
+    if path == "/_mock/ui" or path.startswith("/_mock/ui/"):
+        return "dashboard/error.html"
     return None
 
 

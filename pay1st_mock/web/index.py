@@ -18,6 +18,7 @@ def index() -> Response:
         "name": "pay1st-mock", "version": __version__,
         "gateway": f"{base}/api/pay1st",
         "control": f"{base}/_mock",
+        "dashboard": f"{base}/_mock/ui",
         "health": f"{base}/_mock/health",
         "sandboxPartner": f"{base}/_mock/partners/1",
     })

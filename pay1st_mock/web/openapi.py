@@ -42,10 +42,10 @@ _COMPONENTS = "#/components/schemas/"
 _IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 _METHOD_ORDER = ("get", "put", "post", "delete", "patch")
 # Tags in the order a reader meets them; blueprints not listed follow, sorted.
-_TAG_ORDER = ("gateway", "checkout", "shop", "legacy", "control", "shop_control", "openapi",
-              "index")
+_TAG_ORDER = ("gateway", "checkout", "shop", "legacy", "control", "shop_control", "dashboard",
+              "openapi", "index")
 # Blueprints whose views answer HTML pages for people rather than JSON.
-_PAGE_BLUEPRINTS = frozenset({"checkout", "shop"})
+_PAGE_BLUEPRINTS = frozenset({"checkout", "shop", "dashboard"})
 
 # Request media types other than application/json (the control API's).
 _REQUEST_MEDIA_TYPES = {
@@ -72,6 +72,11 @@ _REDIRECTS = {
     "checkout.leave": "The partner's pending callback, or back to the checkout page.",
     "shop.buy": "The hosted checkout for the new payment.",
     "legacy.payment_link": "The hosted checkout for the new payment.",
+    "dashboard.overview": "The payments list (with `?token=`: the dashboard again, the token "
+                          "kept in the `pay1st_mock_token` cookie).",
+    "dashboard.resend": "The new delivery's page.",
+    "dashboard.advance_clock": "The clock and faults page.",
+    "dashboard.clear_faults": "The clock and faults page.",
 }
 # Views whose success body is empty (no Content-Type).
 _EMPTY_BODIES = frozenset({"gateway.fulfil"})
@@ -162,9 +167,10 @@ def _build(app: Flask) -> dict[str, Any]:
             "summary": "A local emulator of Carry1st's Pay1st payment gateway.",
             "description": "The Pay1st Gateway v4 API (`/api/pay1st`), the hosted checkout "
                            "(`/checkout`), the Carry1st Shop (`/shop`, `/payment`, "
-                           "`/api/fulfilments/status`) and the emulator's control API "
-                           "(`/_mock`). Every error answered as JSON is the Pay1st envelope "
-                           "`{errorMessage, errorCode, sessionId}`.",
+                           "`/api/fulfilments/status`), the emulator's control API "
+                           "(`/_mock`) and its dashboard (`/_mock/ui`). Every error answered "
+                           "as JSON is the Pay1st envelope `{errorMessage, errorCode, "
+                           "sessionId}`.",
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "tags": [_tag(app, name) for name in _tag_names(used_tags)],
@@ -304,8 +310,8 @@ def _responses(endpoint: str, tag: str, responses: Mapping[str, str | None], has
     answers: dict[str, Any] = {str(status): success}
     if tag in _PAGE_BLUEPRINTS or endpoint in _REDIRECTS:
         answers["default"] = {
-            "description": "An error page saying what to fix (a bad link, token or form); "
-                           "routing errors outside /checkout answer the Pay1st error envelope.",
+            "description": "An error page saying what to fix (a bad link, token, filter or "
+                           "form); the pages' own paths answer errors as HTML.",
             "content": {HTML: {"schema": {"type": "string"}},
                         JSON: {"schema": schema_ref("error-response.json")}}}
     else:

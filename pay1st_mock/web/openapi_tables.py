@@ -60,6 +60,19 @@ QUERY: dict[str, tuple[Param, ...]] = {
     "legacy.legacy_status": (
         Param("externalReference", "The externalReference given to the payment link.",
                required=True),),
+    "dashboard.overview": (
+        Param("token", "The server's control token (when it requires one): kept in a cookie "
+               "so the browser can use the dashboard."),),
+    "dashboard.payments": (
+        _PARTNER_ID, Param("status", "Only payments in this status (case-insensitive)."),
+        Param("q", "Part of a reference or partnerReference (case-insensitive)."), _LIMIT),
+    "dashboard.deliveries": (
+        _PARTNER_ID, Param("status", "Only deliveries in this status (case-insensitive)."),
+        Param("kind", "Only this kind: payment_event or summary."), _LIMIT),
+    "dashboard.journal": (
+        _PARTNER_ID, Param("reference", "Only calls about this payment reference."),
+        Param("kind", "Only calls with a finding of this kind: schema, signature, token, rule "
+               "or warning."), _LIMIT),
 }
 
 
@@ -100,4 +113,7 @@ FORMS = {
                        ("bundleId", "The bundle to buy."),
                        ("quantity", "How many bundles (default 1).")),
                       ("playerId", "countryCode", "bundleId")),
+    "dashboard.advance_clock": Form((("amount", "How far to move the clock: a number ≥ 0."),
+                                     ("unit", "seconds (default), minutes, hours or days.")),
+                                    ("amount",)),
 }

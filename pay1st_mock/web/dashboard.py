@@ -1,0 +1,229 @@
+"""The dashboard at ``/_mock/ui``: payments, webhook deliveries, the request journal, partners
+and settings as server-rendered pages for people, beside the JSON control API.
+
+Pages work without JavaScript; a small inline script refreshes a page while something on it is
+in flight. Forms post, then answer 303 (post/redirect/get). Errors, such as an unknown
+reference, answer the Pay1st error envelope like the rest of ``/_mock``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from pay1st_mock.clock import isoformat
+from pay1st_mock.errors import Pay1stError
+from pay1st_mock.web import dashboard_data as data
+from pay1st_mock.web.dashboard_signatures import signatures
+from pay1st_mock.web.http import services
+
+blueprint = Blueprint("dashboard", __name__, url_prefix="/_mock/ui", template_folder="templates")
+
+MAX_ADVANCE_SECONDS = 3155760000  # 100 years, as POST /_mock/clock/advance allows
+UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+@blueprint.context_processor
+def _helpers() -> dict[str, Any]:
+    svc = services()
+    return {"when": isoformat, "money": _money, "span": _span, "now": isoformat(svc.clock.now()),
+            "kind_names": data.DELIVERY_KINDS, "finding_kind": data.finding_kind}
+
+
+@blueprint.after_request
+def _no_store(response: Response) -> Response:
+    # The live refresh must see the current state, never a cached copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _money(amount: Decimal | float | int) -> str:
+    return f"{amount:,.2f}"
+
+
+def _span(seconds: float) -> str:
+    """A duration for people: ``3725`` → ``1 h 2 min 5 s``."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    parts, left = [], round(seconds)
+    for size, name in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        if left >= size:
+            parts.append(f"{left // size} {name}")
+            left %= size
+    return " ".join(parts)
+
+
+def _page(template: str, **context: Any) -> str:
+    return render_template(f"dashboard/{template}.html", **context)
+
+
+@blueprint.get("")
+def overview() -> Response:
+    """The dashboard: 303 to the payments list.
+
+    With `?token=<control token>` on a server that requires one, the token is kept in the
+    `pay1st_mock_token` cookie (HttpOnly, SameSite=Strict) and the browser comes back here.
+    """
+    return redirect(url_for("dashboard.payments"), code=303)
+
+
+@blueprint.get("/payments")
+def payments() -> str:
+    """The payments list, newest first: filter by partner and status, search by reference or
+    partnerReference."""
+    svc = services()
+    partner_id, status = _partner_arg(), _choice("status", data.PAYMENT_STATUSES)
+    text = request.args.get("q", "").strip() or None
+    found = data.search_payments(svc, partner_id, status, text, _limit())
+    return _page("payments", payments=found, partners=data.partners_by_id(svc),
+                 statuses=data.PAYMENT_STATUSES, partner_id=partner_id, status=status,
+                 q=text or "", live=data.any_in_flight((p.status for p in found), data.IN_FLIGHT))
+
+
+@blueprint.get("/payments/<reference>")
+def payment(reference: str) -> str:
+    """One payment: its details, callback URLs and a timeline of calls, status changes, webhook
+    attempts and fulfilments; 404 if unknown."""
+    view = data.payment_view(services(), reference)
+    return _page("payment", view=view, p=view.payment, live=view.in_flight)
+
+
+@blueprint.get("/deliveries")
+def deliveries() -> str:
+    """Webhook deliveries (Payment Webhook Events and Summaries), newest first: filter by
+    status, partner and kind."""
+    svc = services()
+    partner_id, status = _partner_arg(), _choice("status", data.DELIVERY_STATUSES)
+    kind = _choice("kind", tuple(data.DELIVERY_KINDS), upper=False)
+    found = data.search_deliveries(svc, partner_id, status, kind, _limit())
+    return _page("deliveries", deliveries=found, partners=data.partners_by_id(svc),
+                 statuses=data.DELIVERY_STATUSES, partner_id=partner_id, status=status,
+                 kind=kind, live=data.any_in_flight((d.status for d in found), {"PENDING"}))
+
+
+@blueprint.get("/deliveries/<int:delivery_id>")
+def delivery(delivery_id: int) -> str:
+    """One delivery: every attempt (request and response), its signature explained, and a
+    Resend button; 404 if unknown."""
+    svc = services()
+    found = svc.outbox.get(delivery_id)
+    attempts = svc.outbox.attempts(found)
+    used, signed = signatures(svc, found, attempts)
+    return _page("delivery", d=found, attempts=list(zip(attempts, signed, strict=True)),
+                 scheme=used, resends=data.resends_of(svc, found),
+                 partner=svc.partners.get(found.partner_id), live=found.status == "PENDING")
+
+
+@blueprint.post("/deliveries/<int:delivery_id>/resend")
+def resend(delivery_id: int) -> Response:
+    """Resend button: queue the delivery's body again, signed afresh (as
+    `POST /_mock/deliveries/{id}/resend`), then 303 to the new delivery."""
+    fresh = services().outbox.resend(delivery_id)
+    return redirect(url_for("dashboard.delivery", delivery_id=fresh.id), code=303)
+
+
+@blueprint.get("/journal")
+def journal() -> str:
+    """The request journal, newest first: every partner call with its findings, filter by
+    partner, payment reference and finding kind."""
+    svc = services()
+    partner_id, reference = _partner_arg(), request.args.get("reference", "").strip()
+    kind = _choice("kind", data.FINDING_KINDS, upper=False)
+    rows = data.journal_rows(svc, partner_id, reference or None, kind, _limit())
+    return _page("journal", rows=rows, partners=data.partners_by_id(svc),
+                 kinds=data.FINDING_KINDS, partner_id=partner_id, reference=reference,
+                 kind=kind, live=False)
+
+
+@blueprint.get("/partners")
+def partners() -> str:
+    """Partners with their credentials (secrets behind a click), webhook and callback URLs,
+    and the Shop catalogue."""
+    svc = services()
+    products = sorted(svc.shop.catalogue.products.values(), key=lambda p: p.id)
+    return _page("partners", partners=svc.partners.all(), products=products,
+                 partner_names=data.partners_by_id(svc), live=False)
+
+
+@blueprint.get("/settings")
+def settings() -> str:
+    """The emulator clock with a form to move it, the faults in force, and the timings."""
+    svc = services()
+    return _page("settings", offset=svc.clock.offset, faults=svc.faults.all(),
+                 settings=svc.settings, units=UNITS, live=False)
+
+
+@blueprint.post("/settings/clock")
+def advance_clock() -> Response:
+    """Form `amount` (a number ≥ 0) and `unit` (seconds, minutes, hours, days): move the
+    emulator clock forward as `POST /_mock/clock/advance` does, then 303 to the settings."""
+    unit = request.form.get("unit", "seconds")
+    if unit not in UNITS:
+        raise Pay1stError("VALIDATION_ERROR", f"unit: expected one of {', '.join(UNITS)}; "
+                                              f"got {unit!r}")
+    raw = request.form.get("amount", "").strip()
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    seconds = amount * UNITS[unit]
+    if not amount.is_finite() or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+        raise Pay1stError("VALIDATION_ERROR",
+                          f"amount: expected a number of {unit} from 0 to 100 years in all; "
+                          f"got {raw!r}")
+    svc = services()
+    svc.clock.advance(float(seconds))
+    svc.dispatcher.wake()  # retries and abandonment that just fell due run now
+    return redirect(url_for("dashboard.settings"), code=303)
+
+
+@blueprint.post("/settings/faults/clear")
+def clear_faults() -> Response:
+    """Clear button: remove every injected fault (as `DELETE /_mock/faults`), then 303 to the
+    settings."""
+    services().faults.clear()
+    return redirect(url_for("dashboard.settings"), code=303)
+
+
+def _limit() -> int:
+    """The ``limit`` query parameter: 1 to 1000, default 100."""
+    limit = _int_arg("limit")
+    if limit is None:
+        return 100
+    if not 1 <= limit <= 1000:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter limit must be from 1 to 1000; got {limit}")
+    return limit
+
+
+def _partner_arg() -> int | None:
+    """The ``partnerId`` filter: a known partner's id (404 naming the known ones otherwise)."""
+    partner_id = _int_arg("partnerId")
+    if partner_id is not None:
+        services().partners.get(partner_id)
+    return partner_id
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter {name} must be a whole number; got {raw!r}")
+    return int(raw)
+
+
+def _choice(name: str, allowed: tuple[str, ...], upper: bool = True) -> str | None:
+    """A filter that must be one of ``allowed`` (empty: no filter)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    value = raw.upper() if upper else raw.lower()
+    if value not in allowed:
+        raise Pay1stError("INVALID_PARAMETER", f"query parameter {name} must be one of "
+                                               f"{', '.join(allowed)}; got {raw!r}")
+    return value
