@@ -13,10 +13,9 @@ from pay1st_mock import __version__
 from pay1st_mock.clock import isoformat
 from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.partners import NewPartner
-from pay1st_mock.errors import Pay1stError
 from pay1st_mock.store.deliveries import Delivery
 from pay1st_mock.web import serialise
-from pay1st_mock.web.http import json_body, json_response, services
+from pay1st_mock.web.http import int_arg, json_body, json_response, limit_arg, services
 from pay1st_mock.web.journal import entry_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
@@ -118,10 +117,10 @@ def update_partner(partner_id: int) -> Response:
 def list_payments() -> Response:
     """``?partnerId=&status=&limit=`` → 200 ``{payments: [...]}``, newest first."""
     svc = services()
-    partner_id = _int_arg("partnerId")
+    partner_id = int_arg("partnerId")
     if partner_id is not None:
         svc.partners.get(partner_id)
-    limit = _limit()
+    limit = limit_arg()
     status = request.args.get("status") or None
     repo = svc.payments
     return json_response({"payments": [
@@ -157,8 +156,8 @@ def complete_payment(reference: str) -> Response:
 def list_deliveries() -> Response:
     """``?partnerId=&reference=&status=&limit=`` → 200 ``{deliveries: [...]}``, newest first."""
     status = request.args.get("status") or None
-    found = services().outbox.search(_int_arg("partnerId"), request.args.get("reference") or None,
-                                     status.upper() if status else None, _limit())
+    found = services().outbox.search(int_arg("partnerId"), request.args.get("reference") or None,
+                                     status.upper() if status else None, limit_arg())
     return json_response({"deliveries": [_delivery(d) for d in found]})
 
 
@@ -182,8 +181,8 @@ def _delivery(delivery: Delivery) -> dict[str, Any]:
 def list_journal() -> Response:
     """``?partnerId=&reference=&limit=`` → 200 ``{entries: [...]}``: gateway calls, newest first,
     secrets redacted, each with its findings."""
-    found = services().journal.search(_int_arg("partnerId"), request.args.get("reference") or None,
-                                      _limit())
+    found = services().journal.search(int_arg("partnerId"), request.args.get("reference") or None,
+                                      limit_arg())
     return json_response({"entries": [entry_body(e) for e in found]})
 
 
@@ -202,25 +201,3 @@ def advance_clock() -> Response:
     clock.advance(float(body["seconds"]))
     services().dispatcher.wake()  # retries and abandonment that just fell due run now
     return json_response({"now": isoformat(clock.now()), "offsetSeconds": clock.offset})
-
-
-def _limit() -> int:
-    """The ``limit`` query parameter: 1 to 1000, default 100."""
-    limit = _int_arg("limit")
-    if limit is None:
-        return 100
-    if not 1 <= limit <= 1000:
-        raise Pay1stError("INVALID_PARAMETER",
-                          f"query parameter limit must be from 1 to 1000; got {limit}")
-    return limit
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Pay1stError("INVALID_PARAMETER",
-                          f"query parameter {name} must be a whole number; got {raw!r}") from None

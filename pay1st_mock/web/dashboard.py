@@ -18,7 +18,7 @@ from pay1st_mock.clock import isoformat
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.web import dashboard_data as data
 from pay1st_mock.web.dashboard_signatures import signatures
-from pay1st_mock.web.http import services
+from pay1st_mock.web.http import int_arg, limit_arg, services
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/_mock/ui", template_folder="templates")
 
@@ -77,7 +77,7 @@ def payments() -> str:
     svc = services()
     partner_id, status = _partner_arg(), _choice("status", data.PAYMENT_STATUSES)
     text = request.args.get("q", "").strip() or None
-    found = data.search_payments(svc, partner_id, status, text, _limit())
+    found = data.search_payments(svc, partner_id, status, text, limit_arg())
     return _page("payments", payments=found, partners=data.partners_by_id(svc),
                  statuses=data.PAYMENT_STATUSES, partner_id=partner_id, status=status,
                  q=text or "", live=data.any_in_flight((p.status for p in found), data.IN_FLIGHT))
@@ -98,7 +98,7 @@ def deliveries() -> str:
     svc = services()
     partner_id, status = _partner_arg(), _choice("status", data.DELIVERY_STATUSES)
     kind = _choice("kind", tuple(data.DELIVERY_KINDS), upper=False)
-    found = data.search_deliveries(svc, partner_id, status, kind, _limit())
+    found = data.search_deliveries(svc, partner_id, status, kind, limit_arg())
     return _page("deliveries", deliveries=found, partners=data.partners_by_id(svc),
                  statuses=data.DELIVERY_STATUSES, partner_id=partner_id, status=status,
                  kind=kind, live=data.any_in_flight((d.status for d in found), {"PENDING"}))
@@ -132,7 +132,7 @@ def journal() -> str:
     svc = services()
     partner_id, reference = _partner_arg(), request.args.get("reference", "").strip()
     kind = _choice("kind", data.FINDING_KINDS, upper=False)
-    rows = data.journal_rows(svc, partner_id, reference or None, kind, _limit())
+    rows = data.journal_rows(svc, partner_id, reference or None, kind, limit_arg())
     return _page("journal", rows=rows, partners=data.partners_by_id(svc),
                  kinds=data.FINDING_KINDS, partner_id=partner_id, reference=reference,
                  kind=kind, live=False)
@@ -188,33 +188,16 @@ def clear_faults() -> Response:
     return redirect(url_for("dashboard.settings"), code=303)
 
 
-def _limit() -> int:
-    """The ``limit`` query parameter: 1 to 1000, default 100."""
-    limit = _int_arg("limit")
-    if limit is None:
-        return 100
-    if not 1 <= limit <= 1000:
-        raise Pay1stError("INVALID_PARAMETER",
-                          f"query parameter limit must be from 1 to 1000; got {limit}")
-    return limit
 
 
 def _partner_arg() -> int | None:
     """The ``partnerId`` filter: a known partner's id (404 naming the known ones otherwise)."""
-    partner_id = _int_arg("partnerId")
+    partner_id = int_arg("partnerId")
     if partner_id is not None:
         services().partners.get(partner_id)
     return partner_id
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise Pay1stError("INVALID_PARAMETER",
-                          f"query parameter {name} must be a whole number; got {raw!r}")
-    return int(raw)
 
 
 def _choice(name: str, allowed: tuple[str, ...], upper: bool = True) -> str | None:

@@ -181,3 +181,26 @@ def query_parameter(name: str) -> str:
         raise Pay1stError("INVALID_PARAMETER",
                           f"query parameter {name} is required: {request.path}?{name}=...")
     return value
+
+
+def int_arg(name: str) -> int | None:
+    """A whole-number query parameter (none or empty: ``None``); 400 INVALID_PARAMETER when it
+    is not ASCII digits or too long for the store's 64-bit integers."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 18:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter {name} must be a whole number; got {raw!r}")
+    return int(raw)
+
+
+def limit_arg() -> int:
+    """The ``limit`` query parameter: 1 to 1000, default 100."""
+    limit = int_arg("limit")
+    if limit is None:
+        return 100
+    if not 1 <= limit <= 1000:
+        raise Pay1stError("INVALID_PARAMETER",
+                          f"query parameter limit must be from 1 to 1000; got {limit}")
+    return limit
