@@ -1,0 +1,53 @@
+"""The README's images exist and are PNGs, and the dashboard's are exactly the ones the browser
+test writes (``tests/browser/test_dashboard.py``), so a run of it keeps them current."""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+from tests.browser import test_dashboard as browser
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def images(markdown: str) -> list[str]:
+    """The target of every ``![alt](target)`` in ``markdown``, in order."""
+    return re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", markdown)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk; fails unless ``path`` is a PNG."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == PNG_SIGNATURE and head[12:16] == b"IHDR", f"{path} is not a PNG"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+def test_every_image_the_readme_shows_is_a_png_in_the_project() -> None:
+    found = images(README.read_text("utf-8"))
+    assert found
+    for target in found:
+        path = (ROOT / target).resolve()
+        assert not re.match(r"\w+://", target) and path.is_relative_to(ROOT), target
+        assert path.is_file(), f"README shows {target}, which does not exist"
+        png_size(path)
+
+
+def test_dashboard_section_shows_what_the_browser_test_writes() -> None:
+    section = README.read_text("utf-8").split("\n## Dashboard\n", 1)[1].split("\n## ", 1)[0]
+    assert "Screenshots follow" not in section
+    shown = [(ROOT / target).resolve() for target in images(section)]
+    assert shown == list(browser.SCREENSHOTS.values())
+    assert browser.SCREENSHOT_DIR == ROOT / "docs" / "screenshots"
+
+
+def test_screenshots_have_the_browser_test_window_width() -> None:
+    for name, path in browser.SCREENSHOTS.items():
+        expected = browser.PHONE if name == "phone" else browser.DESKTOP
+        width, height = png_size(path)
+        assert width == expected["width"], f"{path.name}: {width} px wide"
+        assert height >= expected["height"], f"{path.name}: {height} px high"
