@@ -129,8 +129,8 @@ def payment_view(svc: Services, reference: str, journal_limit: int = 200) -> Pay
 
 
 def _timeline(view: PaymentView) -> list[TimelineItem]:
-    # A call is placed when it started (it ends after the status it created was written).
-    items = [TimelineItem(e.at - e.duration_ms / 1000, "request", entry=e) for e in view.entries]
+    # A journal entry's time is when the call arrived, so it comes before the status it created.
+    items = [TimelineItem(e.at, "request", entry=e) for e in view.entries]
     items += [TimelineItem(c.at, "status", status=c.status) for c in view.history]
     for delivery, attempts in view.deliveries:
         items.append(TimelineItem(delivery.created_at, "delivery", delivery=delivery))

@@ -108,6 +108,7 @@ def register(app: Flask) -> None:
     def _start() -> None:
         if request.path.startswith(PREFIX):
             g.journal_started = time.perf_counter()
+            g.journal_arrived = services().clock.now()  # the call's place in time: its start
 
     @app.after_request
     def _record(response: Response) -> Response:
@@ -124,7 +125,7 @@ def register(app: Flask) -> None:
             request_body=_redact_body(sent),
             status=response.status_code, response_body=_redact_body(body),
             duration_ms=(time.perf_counter() - started) * 1000, reference=_reference(body, sent),
-            findings=[f.as_dict() for f in g.get("findings", [])], at=svc.clock.now()))
+            findings=[f.as_dict() for f in g.get("findings", [])], at=g.journal_arrived))
         return response
 
 
