@@ -152,7 +152,8 @@ class FlakyPartner:
             try:
                 response = self.http.request(method, base.url + path, data=body, headers=sent,
                                              timeout=15)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                # refused, reset, or cut in the middle of the answer (the kill can land there)
                 if first_failure is None:
                     first_failure = time.monotonic()
                     self.cut += 1
