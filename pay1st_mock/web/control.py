@@ -156,15 +156,20 @@ def complete_payment(reference: str) -> Response:
 def list_deliveries() -> Response:
     """``?partnerId=&reference=&status=&limit=`` → 200 ``{deliveries: [...]}``, newest first."""
     status = request.args.get("status") or None
-    found = services().outbox.search(int_arg("partnerId"), request.args.get("reference") or None,
-                                     status.upper() if status else None, limit_arg())
-    return json_response({"deliveries": [_delivery(d) for d in found]})
+    svc = services()
+    with svc.db.read():  # deliveries and their attempts as of one moment, never half-updated
+        found = svc.outbox.search(int_arg("partnerId"), request.args.get("reference") or None,
+                                  status.upper() if status else None, limit_arg())
+        listed = [_delivery(d) for d in found]
+    return json_response({"deliveries": listed})
 
 
 @blueprint.get("/deliveries/<int:delivery_id>")
 def show_delivery(delivery_id: int) -> Response:
     """200 with one delivery and every attempt (request, response, timing); 404 if unknown."""
-    return json_response(_delivery(services().outbox.get(delivery_id)))
+    with services().db.read():  # the delivery and its attempts as of one moment
+        shown = _delivery(services().outbox.get(delivery_id))
+    return json_response(shown)
 
 
 @blueprint.post("/deliveries/<int:delivery_id>/resend")
