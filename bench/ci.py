@@ -85,15 +85,17 @@ def child_env(cached: bool = True) -> dict[str, str]:
     return env
 
 
-def run_child(args: Sequence[str], timeout: float = 300.0) -> dict[str, Any]:
-    """Run ``python bench/ci.py --child ARGS`` and return its JSON result."""
+def run_child(args: Sequence[str], timeout: float = 300.0, script: Path | None = None,
+              marker: str = RESULT_MARKER) -> dict[str, Any]:
+    """Run ``python SCRIPT --child ARGS`` (default ``bench/ci.py``) and return the JSON result it
+    prints after ``marker``."""
     PYCACHE.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, str(BENCH_DIR / "ci.py"), "--child", *args],
+    proc = subprocess.run([sys.executable, str(script or BENCH_DIR / "ci.py"), "--child", *args],
                           cwd=harness.ROOT, env=child_env(), capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, check=False)
     for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_MARKER):
-            result: dict[str, Any] = json.loads(line[len(RESULT_MARKER):])
+        if line.startswith(marker):
+            result: dict[str, Any] = json.loads(line[len(marker):])
             return result
     raise RuntimeError(f"child {' '.join(args)} exited with {proc.returncode} and no result; "
                        f"stderr:\n{proc.stderr[-3000:]}")
