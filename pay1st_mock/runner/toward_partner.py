@@ -20,6 +20,7 @@ from pay1st_mock.runner.steps_state import (
     query_text,
 )
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
+from pay1st_mock.webhooks.payloads import customer_of, event_body
 
 
 def user_info(state: RunState, args: Mapping[str, Any],
@@ -99,20 +100,20 @@ def _event_body(state: RunState, reference: str | None) -> dict[str, Any]:
     if reference is None:
         bundle = state.target.bundle
         price = bundle.prices.get(state.target.country, 100) if bundle else 100
-        return {"partnerId": partner.id, "partnerCode": partner.code,
-                "partnerReference": state.uuid(), "reference": state.reference(),
-                "orderAmount": as_number(price), "currencyCode": state.target.currency,
-                "countryCode": state.target.country, "customerId": state.player_id(),
-                "status": "SUCCESSFUL", "channelId": None, "channelName": None}
+        return event_body(
+            partner_id=partner.id, partner_code=partner.code, partner_reference=state.uuid(),
+            reference=state.reference(), amount=as_number(price),
+            currency=state.target.currency, country=state.target.country,
+            customer_id=state.player_id(), status="SUCCESSFUL", channel_id=None,
+            channel_name=None)
     payment = emulator_call(lambda: state.emulator.payment(reference))
-    customer = next((m.get("value") for m in payment["metadata"] if m.get("key") == "customerId"),
-                    None)
-    return {"partnerId": partner.id, "partnerCode": partner.code,
-            "partnerReference": payment["partnerReference"], "reference": reference,
-            "orderAmount": payment["amount"], "currencyCode": payment["currencyCode"],
-            "countryCode": payment["countryCode"], "customerId": customer,
-            "status": payment["status"], "channelId": payment["channelId"],
-            "channelName": payment["channelName"]}
+    return event_body(
+        partner_id=partner.id, partner_code=partner.code,
+        partner_reference=payment["partnerReference"], reference=reference,
+        amount=payment["amount"], currency=payment["currencyCode"],
+        country=payment["countryCode"], customer_id=customer_of(payment["metadata"]),
+        status=payment["status"], channel_id=payment["channelId"],
+        channel_name=payment["channelName"])
 
 
 def _post_repeatedly(state: RunState, url: str, raw: bytes, headers: Callable[[], dict[str, str]],

@@ -109,8 +109,9 @@ def delivery(delivery_id: int) -> str:
     """One delivery: every attempt (request and response), its signature explained, and a
     Resend button; 404 if unknown."""
     svc = services()
-    found = svc.outbox.get(delivery_id)
-    attempts = svc.outbox.attempts(found)
+    with svc.db.read():  # the delivery and its attempts as of one moment
+        found = svc.outbox.get(delivery_id)
+        attempts = svc.outbox.attempts(found)
     used, signed = signatures(svc, found, attempts)
     return _page("delivery", d=found, attempts=list(zip(attempts, signed, strict=True)),
                  scheme=used, resends=data.resends_of(svc, found),

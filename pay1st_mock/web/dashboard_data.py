@@ -119,8 +119,9 @@ def payment_view(svc: Services, reference: str, journal_limit: int = 200) -> Pay
     """The payment ``reference`` (404 when unknown) with its timeline."""
     payment = svc.payments.find(reference)
     partner = svc.partners.get(payment.partner_id)
-    deliveries = [(d, svc.outbox.attempts(d)) for d in
-                  reversed(svc.outbox.search(None, reference, None, 1000))]
+    with svc.db.read():  # deliveries and their attempts as of one moment (as the control API)
+        deliveries = [(d, svc.outbox.attempts(d)) for d in
+                      reversed(svc.outbox.search(None, reference, None, 1000))]
     entries = list(reversed(svc.journal.search(None, reference, journal_limit)))
     view = PaymentView(payment, partner, svc.payments.history(payment),
                        svc.payments.fulfilments(payment), deliveries, entries,
