@@ -20,7 +20,8 @@ from pay1st_mock.clock import Clock
 from pay1st_mock.config import MEMORY, Settings
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.server import HttpServer
-from tests.support import RESPONSE_SCHEMAS, GatewayClient
+from pay1st_mock.web.operations import endpoint_operation
+from tests.support import GatewayClient
 
 
 def install_response_checker(app: Flask, problems: list[str]) -> None:
@@ -39,7 +40,8 @@ def install_response_checker(app: Flask, problems: list[str]) -> None:
         if response.status_code >= 400:
             name: str | None = "error-response.json"
         else:
-            name = RESPONSE_SCHEMAS.get(request.endpoint or "", None)
+            declared = endpoint_operation(app, request.endpoint or "")
+            name = declared.response if declared else None
         if name is None:
             return response
         try:

@@ -11,14 +11,13 @@ from typing import Any
 import requests
 
 from pay1st_mock.signing import sign_request
-from pay1st_mock.web import control, gateway
+from pay1st_mock.web import gateway
 
 AUTH = gateway.AUTH_MEDIA_TYPE
 CHANNEL = gateway.CHANNEL_MEDIA_TYPE
 PAYMENT = gateway.PAYMENT_MEDIA_TYPE
 SANDBOX = {"api_key": "sandbox-api-key", "api_secret": "sandbox-api-secret",
            "signing_key": "hCyO_Flnu6aid-bhFYTYOowkxXRzoZkgzO32rB6Ik8Y"}
-RESPONSE_SCHEMAS = {**gateway.RESPONSE_SCHEMAS, **control.RESPONSE_SCHEMAS}
 
 
 def now_timestamp(offset_seconds: float = 0) -> str:

@@ -17,12 +17,12 @@ from referencing.jsonschema import DRAFT202012
 
 from pay1st_mock.schemas import ID_PREFIX, load_schemas
 from pay1st_mock.signing import sign_request
-from pay1st_mock.web import control, gateway, openapi, shop_control
+from pay1st_mock.web import gateway, openapi
+from pay1st_mock.web.operations import Operation, endpoint_operation, undeclared_endpoints
 from tests.support import AUTH, PAYMENT, SANDBOX, basic, now_timestamp, payment_body
 
 DOC_URI = "urn:pay1st-mock:openapi"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-TABLES = (gateway, control, shop_control)
 
 
 @pytest.fixture
@@ -136,29 +136,55 @@ def test_operation_ids_are_unique_and_summaries_come_from_docstrings(
         assert operation["summary"], operation["operationId"]
 
 
-def test_schema_tables_are_what_the_operations_reference(document: dict[str, Any]) -> None:
+def declared(app: Flask, prefix: str) -> dict[str, Operation]:
+    """The operations declared by the views of endpoints starting with ``prefix``."""
+    found = {endpoint: endpoint_operation(app, endpoint) for endpoint in app.view_functions
+             if endpoint.startswith(prefix)}
+    return {endpoint: op for endpoint, op in found.items() if op is not None}
+
+
+def test_every_route_declares_its_operation(api_app: Flask) -> None:
+    assert undeclared_endpoints(api_app) == []
+
+    @api_app.get("/_mock/undeclared")
+    def undeclared() -> str:
+        """A view someone forgot to declare."""
+        return "{}"
+
+    assert undeclared_endpoints(api_app) == ["undeclared"]
+    api_app.extensions.pop(openapi.EXTENSION_KEY, None)  # build afresh, not from the cache
+    with pytest.raises(LookupError, match="'undeclared' declares no Operation"):
+        openapi.build(api_app)
+
+
+def test_declared_schemas_are_what_the_document_references(
+        api_app: Flask, document: dict[str, Any]) -> None:
     components = document["components"]["schemas"]
-    for module in TABLES:
-        for endpoint, path in module.RESPONSE_SCHEMAS.items():
-            if path is None:
-                continue
+    operations_ = {**declared(api_app, "gateway."), **declared(api_app, "control."),
+                   **declared(api_app, "shop_control.")}
+    assert len(operations_) >= 20
+    for endpoint, op in operations_.items():
+        if op.response is not None:
             _, response = success(operation_named(document, endpoint))
             schema = response["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/" + openapi.schema_key(path)}
-            assert resolve(document, schema["$ref"]) is components[openapi.schema_key(path)]
-        for endpoint, path in module.REQUEST_SCHEMAS.items():
+            assert schema == {"$ref": "#/components/schemas/" + openapi.schema_key(op.response)}
+            assert resolve(document, schema["$ref"]) is components[
+                openapi.schema_key(op.response)]
+        if op.request is not None:
             content = operation_named(document, endpoint)["requestBody"]["content"]
-            ((_, media),) = content.items()
+            ((media_type, media),) = content.items()
+            assert media_type == op.media_type
             assert media["schema"] == {"$ref": "#/components/schemas/"
-                                       + openapi.schema_key(path)}
+                                       + openapi.schema_key(op.request)}
     media_types = {endpoint: next(iter(operation_named(document, endpoint)
                                        ["requestBody"]["content"]))
-                   for endpoint in gateway.REQUEST_SCHEMAS}
+                   for endpoint, op in declared(api_app, "gateway.").items() if op.request}
     assert media_types == {"gateway.token": AUTH, "gateway.refresh": AUTH,
                            "gateway.create_payment": PAYMENT, "gateway.fulfil": PAYMENT}
-    for endpoint in control.REQUEST_SCHEMAS:
-        assert list(operation_named(document, endpoint)["requestBody"]["content"]) == [
-            "application/json"]
+    for endpoint, op in declared(api_app, "control.").items():
+        if op.request:
+            assert list(operation_named(document, endpoint)["requestBody"]["content"]) == [
+                "application/json"]
 
 
 def test_statuses_media_types_security_and_parameters(document: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from pay1st_mock.errors import Pay1stError
 from pay1st_mock.store.partners import Partner
 from pay1st_mock.store.payments import Payment
 from pay1st_mock.web.http import services
+from pay1st_mock.web.operations import Form, Operation, Param
 
 blueprint = Blueprint("checkout", __name__, url_prefix="/checkout", template_folder="templates")
 
@@ -27,6 +28,14 @@ _RESULT_STATUSES = frozenset({"SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED"})
 # The page of each checkout step (OTP and PIN share the code page).
 _TEMPLATE_OF_STEP = {"choose": "choose", "card": "card", "phone": "phone", "otp": "code",
                      "pin": "code", "voucher": "voucher", "bank": "bank", "waiting": "waiting"}
+
+_NEXT_STEP = "The next step of the checkout, the partner's callback or the result page."
+_LINK = (Param("reference", "The payment's reference from Create Payment (C-<15 digits>-P).",
+               required=True),
+         Param("accessToken", "An access token of the partner that created the payment, "
+               "URL-escaped.", required=True))
+_FORM_LINK = (("reference", "The payment's reference."),
+              ("accessToken", "The access token the checkout link carried."))
 
 
 class LinkError(Exception):
@@ -118,6 +127,9 @@ def _render(payment: Payment, partner: Partner, token: str, *, error: FormError 
 
 
 @blueprint.get("")
+@Operation(page=True, query=(
+    *_LINK, Param("channelId", "Skip the method choice: a channels[].id from List Payment "
+                  "Methods.", type="integer")))
 def page() -> Response | tuple[str, int]:
     """``?reference=&accessToken=[&channelId=]`` → the page of the payment's current step."""
     token = request.args.get("accessToken")
@@ -136,6 +148,7 @@ def page() -> Response | tuple[str, int]:
 
 
 @blueprint.get("/result")
+@Operation(page=True, query=_LINK)
 def result() -> tuple[str, int]:
     """The result page shown when the partner configured no callback URL."""
     token = request.args.get("accessToken")
@@ -145,6 +158,9 @@ def result() -> tuple[str, int]:
 
 
 @blueprint.post("/choose")
+@Operation(redirect=_NEXT_STEP, form=Form(
+    (*_FORM_LINK, ("channelId", "The chosen channels[].id.")),
+    ("reference", "accessToken", "channelId")))
 def choose() -> Response:
     """Form: ``channelId`` → the chosen method's first step."""
     payment, _, token = _from_form()
@@ -159,6 +175,9 @@ def choose() -> Response:
 
 
 @blueprint.post("/submit")
+@Operation(redirect=_NEXT_STEP, form=Form(
+    (*_FORM_LINK, ("step", "The step the form belongs to.")), ("reference", "accessToken", "step"),
+    "The step's own fields (card number, phone, code, ...)."))
 def submit() -> Response | tuple[str, int]:
     """Form of the current step (``step`` names it) → the next step or the result."""
     payment, partner, token = _from_form()
@@ -173,6 +192,8 @@ def submit() -> Response | tuple[str, int]:
 
 
 @blueprint.post("/cancel")
+@Operation(redirect="The partner's cancel callback, or the result page.",
+           form=Form(_FORM_LINK, ("reference", "accessToken")))
 def cancel() -> Response:
     """Cancel button → CANCELLED and the cancel callback (unless already past cancelling)."""
     payment, _, token = _from_form()
@@ -184,6 +205,8 @@ def cancel() -> Response:
 
 
 @blueprint.post("/leave")
+@Operation(redirect="The partner's pending callback, or back to the checkout page.",
+           form=Form(_FORM_LINK, ("reference", "accessToken")))
 def leave() -> Response:
     """'Return to the shop' on a PENDING payment (voucher, phone) → the pending callback."""
     payment, _, token = _from_form()

@@ -17,44 +17,15 @@ from pay1st_mock.store.deliveries import Delivery
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import int_arg, json_body, json_response, limit_arg, services
 from pay1st_mock.web.journal import entry_body
+from pay1st_mock.web.operations import LIMIT, PARTNER_ID, Operation, Param
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
-# The schema each view's success body follows (None: not described by a schema yet).
-RESPONSE_SCHEMAS = {
-    "control.health": "control/health.json",
-    "control.reset": None,
-    "control.list_partners": "control/partner-list.json",
-    "control.create_partner": "control/partner.json",
-    "control.show_partner": "control/partner.json",
-    "control.update_partner": "control/partner.json",
-    "control.list_payments": "control/payment-list.json",
-    "control.show_payment": "control/payment.json",
-    "control.complete_payment": "control/payment.json",
-    "control.list_deliveries": "control/delivery-list.json",
-    "control.show_delivery": "control/delivery.json",
-    "control.resend_delivery": "control/delivery.json",
-    "control.get_clock": "control/clock.json",
-    "control.advance_clock": "control/clock.json",
-}
-REQUEST_SCHEMAS = {
-    "control.reset": "control/reset-request.json",
-    "control.create_partner": "control/partner-create-request.json",
-    "control.update_partner": "control/partner-update-request.json",
-    "control.complete_payment": "control/complete-request.json",
-    "control.advance_clock": "control/clock-advance-request.json",
-}
-
-
-def _optional_body(schema: str) -> dict[str, Any]:
-    """Parse an optional JSON body: none (or empty) means ``{}``."""
-    if not request.get_data(cache=True).strip():
-        return {}
-    body, _ = json_body(schema, unknown_fields_are_errors=True)
-    return body
+_BY_REFERENCE = Param("reference", "Only those about this payment reference.")
 
 
 @blueprint.get("/health")
+@Operation(response="control/health.json")
 def health() -> Response:
     """200 ``{status: "ok", version, time}`` as soon as the server answers."""
     return json_response({"status": "ok", "version": __version__,
@@ -62,9 +33,10 @@ def health() -> Response:
 
 
 @blueprint.post("/reset")
+@Operation(request="control/reset-request.json", optional_body=True)
 def reset() -> Response:
     """Reset everything, or with ``{"partnerId": N}`` only that partner's payments and tokens."""
-    body = _optional_body("control/reset-request.json")
+    body = json_body(unknown_fields_are_errors=True)[0]
     partner_id = body.get("partnerId")
     svc = services()
     svc.partners.reset(partner_id)
@@ -77,15 +49,18 @@ def reset() -> Response:
 
 
 @blueprint.get("/partners")
+@Operation(response="control/partner-list.json")
 def list_partners() -> Response:
     """200 ``{partners: [...]}`` with credentials."""
     return json_response({"partners": [serialise.partner(p) for p in services().partners.all()]})
 
 
 @blueprint.post("/partners")
+@Operation(request="control/partner-create-request.json", response="control/partner.json",
+           optional_body=True, status=201)
 def create_partner() -> Response:
     """Create a partner with fresh credentials → 201 with them."""
-    body = _optional_body("control/partner-create-request.json")
+    body = json_body(unknown_fields_are_errors=True)[0]
     callbacks = body.get("callbacks", {})
     created = services().partners.create(NewPartner(
         code=body.get("code"), name=body.get("name"), webhook_url=body.get("webhookUrl"),
@@ -95,15 +70,17 @@ def create_partner() -> Response:
 
 
 @blueprint.get("/partners/<int:partner_id>")
+@Operation(response="control/partner.json")
 def show_partner(partner_id: int) -> Response:
     """200 with one partner and its credentials; 404 if unknown."""
     return json_response(serialise.partner(services().partners.get(partner_id)))
 
 
 @blueprint.patch("/partners/<int:partner_id>")
+@Operation(request="control/partner-update-request.json", response="control/partner.json")
 def update_partner(partner_id: int) -> Response:
     """Change a partner's ``webhookUrl`` and/or ``callbacks`` → 200 with the partner."""
-    body, _ = json_body("control/partner-update-request.json", unknown_fields_are_errors=True)
+    body, _ = json_body(unknown_fields_are_errors=True)
     changes: dict[str, Any] = {}
     if "webhookUrl" in body:
         changes["webhook_url"] = body["webhookUrl"]
@@ -114,6 +91,8 @@ def update_partner(partner_id: int) -> Response:
 
 
 @blueprint.get("/payments")
+@Operation(response="control/payment-list.json", query=(
+    PARTNER_ID, Param("status", "Only payments in this status (case-insensitive)."), LIMIT))
 def list_payments() -> Response:
     """``?partnerId=&status=&limit=`` → 200 ``{payments: [...]}``, newest first."""
     svc = services()
@@ -129,6 +108,7 @@ def list_payments() -> Response:
 
 
 @blueprint.get("/payments/<reference>")
+@Operation(response="control/payment.json")
 def show_payment(reference: str) -> Response:
     """200 with one payment, its history and fulfilments; 404 if unknown."""
     repo = services().payments
@@ -138,13 +118,14 @@ def show_payment(reference: str) -> Response:
 
 
 @blueprint.post("/payments/<reference>/complete")
+@Operation(request="control/complete-request.json", response="control/payment.json")
 def complete_payment(reference: str) -> Response:
     """``{outcome | status, channelId?}`` → 200 with the payment after the outcome engine ran.
 
     The same steps as the hosted checkout run, so the same webhooks are written; 409 when the
     payment cannot move (already final).
     """
-    body, _ = json_body("control/complete-request.json", unknown_fields_are_errors=True)
+    body, _ = json_body(unknown_fields_are_errors=True)
     svc = services()
     payment = svc.checkout.run(reference, body.get("outcome"), body.get("channelId"),
                                body.get("status"))
@@ -153,6 +134,9 @@ def complete_payment(reference: str) -> Response:
 
 
 @blueprint.get("/deliveries")
+@Operation(response="control/delivery-list.json", query=(
+    PARTNER_ID, _BY_REFERENCE,
+    Param("status", "Only deliveries in this status (case-insensitive)."), LIMIT))
 def list_deliveries() -> Response:
     """``?partnerId=&reference=&status=&limit=`` → 200 ``{deliveries: [...]}``, newest first."""
     status = request.args.get("status") or None
@@ -165,6 +149,7 @@ def list_deliveries() -> Response:
 
 
 @blueprint.get("/deliveries/<int:delivery_id>")
+@Operation(response="control/delivery.json")
 def show_delivery(delivery_id: int) -> Response:
     """200 with one delivery and every attempt (request, response, timing); 404 if unknown."""
     with services().db.read():  # the delivery and its attempts as of one moment
@@ -173,6 +158,7 @@ def show_delivery(delivery_id: int) -> Response:
 
 
 @blueprint.post("/deliveries/<int:delivery_id>/resend")
+@Operation(response="control/delivery.json", status=202)
 def resend_delivery(delivery_id: int) -> Response:
     """Queue the delivery's body again, signed afresh → 202 with the new delivery."""
     return json_response(_delivery(services().outbox.resend(delivery_id)), status=202)
@@ -183,6 +169,7 @@ def _delivery(delivery: Delivery) -> dict[str, Any]:
 
 
 @blueprint.get("/journal")
+@Operation(query=(PARTNER_ID, _BY_REFERENCE, LIMIT))
 def list_journal() -> Response:
     """``?partnerId=&reference=&limit=`` → 200 ``{entries: [...]}``: gateway calls, newest first,
     secrets redacted, each with its findings."""
@@ -192,6 +179,7 @@ def list_journal() -> Response:
 
 
 @blueprint.get("/clock")
+@Operation(response="control/clock.json")
 def get_clock() -> Response:
     """200 ``{now, offsetSeconds}``: the emulator time every rule reads."""
     clock = services().clock
@@ -199,9 +187,10 @@ def get_clock() -> Response:
 
 
 @blueprint.post("/clock/advance")
+@Operation(request="control/clock-advance-request.json", response="control/clock.json")
 def advance_clock() -> Response:
     """``{seconds}`` → 200 with the moved clock (it never goes back)."""
-    body, _ = json_body("control/clock-advance-request.json", unknown_fields_are_errors=True)
+    body, _ = json_body(unknown_fields_are_errors=True)
     clock = services().clock
     clock.advance(float(body["seconds"]))
     services().dispatcher.wake()  # retries and abandonment that just fell due run now

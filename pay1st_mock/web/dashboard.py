@@ -19,11 +19,13 @@ from pay1st_mock.errors import Pay1stError
 from pay1st_mock.web import dashboard_data as data
 from pay1st_mock.web.dashboard_signatures import signatures
 from pay1st_mock.web.http import int_arg, limit_arg, services
+from pay1st_mock.web.operations import LIMIT, PARTNER_ID, Form, Operation, Param
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/_mock/ui", template_folder="templates")
 
 MAX_ADVANCE_SECONDS = 3155760000  # 100 years, as POST /_mock/clock/advance allows
 UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_SETTINGS_PAGE = "The clock and faults page."
 
 
 @blueprint.context_processor
@@ -61,6 +63,10 @@ def _page(template: str, **context: Any) -> str:
 
 
 @blueprint.get("")
+@Operation(redirect="The payments list (with `?token=`: the dashboard again, the token kept "
+                    "in the `pay1st_mock_token` cookie).", query=(
+    Param("token", "The server's control token (when it requires one): kept in a cookie so "
+          "the browser can use the dashboard."),))
 def overview() -> Response:
     """The dashboard: 303 to the payments list.
 
@@ -71,6 +77,9 @@ def overview() -> Response:
 
 
 @blueprint.get("/payments")
+@Operation(page=True, query=(
+    PARTNER_ID, Param("status", "Only payments in this status (case-insensitive)."),
+    Param("q", "Part of a reference or partnerReference (case-insensitive)."), LIMIT))
 def payments() -> str:
     """The payments list, newest first: filter by partner and status, search by reference or
     partnerReference."""
@@ -84,6 +93,7 @@ def payments() -> str:
 
 
 @blueprint.get("/payments/<reference>")
+@Operation(page=True)
 def payment(reference: str) -> str:
     """One payment: its details, callback URLs and a timeline of calls, status changes, webhook
     attempts and fulfilments; 404 if unknown."""
@@ -92,6 +102,9 @@ def payment(reference: str) -> str:
 
 
 @blueprint.get("/deliveries")
+@Operation(page=True, query=(
+    PARTNER_ID, Param("status", "Only deliveries in this status (case-insensitive)."),
+    Param("kind", "Only this kind: payment_event or summary."), LIMIT))
 def deliveries() -> str:
     """Webhook deliveries (Payment Webhook Events and Summaries), newest first: filter by
     status, partner and kind."""
@@ -105,6 +118,7 @@ def deliveries() -> str:
 
 
 @blueprint.get("/deliveries/<int:delivery_id>")
+@Operation(page=True)
 def delivery(delivery_id: int) -> str:
     """One delivery: every attempt (request and response), its signature explained, and a
     Resend button; 404 if unknown."""
@@ -119,6 +133,7 @@ def delivery(delivery_id: int) -> str:
 
 
 @blueprint.post("/deliveries/<int:delivery_id>/resend")
+@Operation(redirect="The new delivery's page.")
 def resend(delivery_id: int) -> Response:
     """Resend button: queue the delivery's body again, signed afresh (as
     `POST /_mock/deliveries/{id}/resend`), then 303 to the new delivery."""
@@ -127,6 +142,10 @@ def resend(delivery_id: int) -> Response:
 
 
 @blueprint.get("/journal")
+@Operation(page=True, query=(
+    PARTNER_ID, Param("reference", "Only calls about this payment reference."),
+    Param("kind", "Only calls with a finding of this kind: schema, signature, token, rule or "
+          "warning."), LIMIT))
 def journal() -> str:
     """The request journal, newest first: every partner call with its findings, filter by
     partner, payment reference and finding kind."""
@@ -140,6 +159,7 @@ def journal() -> str:
 
 
 @blueprint.get("/partners")
+@Operation(page=True)
 def partners() -> str:
     """Partners with their credentials (secrets behind a click), webhook and callback URLs,
     and the Shop catalogue."""
@@ -150,6 +170,7 @@ def partners() -> str:
 
 
 @blueprint.get("/settings")
+@Operation(page=True)
 def settings() -> str:
     """The emulator clock with a form to move it, the faults in force, and the timings."""
     svc = services()
@@ -158,6 +179,9 @@ def settings() -> str:
 
 
 @blueprint.post("/settings/clock")
+@Operation(redirect=_SETTINGS_PAGE, form=Form(
+    (("amount", "How far to move the clock: a number ≥ 0."),
+     ("unit", "seconds (default), minutes, hours or days.")), ("amount",)))
 def advance_clock() -> Response:
     """Form `amount` (a number ≥ 0) and `unit` (seconds, minutes, hours, days): move the
     emulator clock forward as `POST /_mock/clock/advance` does, then 303 to the settings."""
@@ -182,6 +206,7 @@ def advance_clock() -> Response:
 
 
 @blueprint.post("/settings/faults/clear")
+@Operation(redirect=_SETTINGS_PAGE)
 def clear_faults() -> Response:
     """Clear button: remove every injected fault (as `DELETE /_mock/faults`), then 303 to the
     settings."""

@@ -10,12 +10,10 @@ from flask import Blueprint, Flask, Response, request
 
 from pay1st_mock.errors import envelope
 from pay1st_mock.web.http import json_body, json_response, services
+from pay1st_mock.web.operations import Operation
 
 blueprint = Blueprint("faults", __name__, url_prefix="/_mock")
 FAULTED_PREFIXES = ("/api/pay1st", "/api/fulfilments")
-RESPONSE_SCHEMAS: dict[str, str | None] = {"faults.add_fault": None, "faults.list_faults": None,
-                                           "faults.clear_faults": None}
-REQUEST_SCHEMAS = {"faults.add_fault": "control/fault-request.json"}
 
 
 def _request_partner() -> int | None:
@@ -69,6 +67,7 @@ def _fault_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.post("/faults")
+@Operation(request="control/fault-request.json", status=201)
 def add_fault() -> Response:
     """``{target?, method?, path?, partnerId?, count?, probability?, action}`` → 201 the fault.
 
@@ -76,7 +75,7 @@ def add_fault() -> Response:
     ``{drop: true}``. Webhooks (``target: "webhook"``, ``path`` = delivery kind glob):
     ``{delayMs}``, ``{duplicate: true}`` or ``{reorder: true}``.
     """
-    body, _ = json_body("control/fault-request.json", unknown_fields_are_errors=True)
+    body, _ = json_body(unknown_fields_are_errors=True)
     fault = services().faults.add(
         body.get("target", "request"), body["action"], body.get("method"),
         body.get("path", "*"), body.get("partnerId"), body.get("count", 1),
@@ -85,12 +84,14 @@ def add_fault() -> Response:
 
 
 @blueprint.get("/faults")
+@Operation()
 def list_faults() -> Response:
     """200 ``{faults: [...]}``: the faults still in force, with how often each fired."""
     return json_response({"faults": [f.as_dict() for f in services().faults.all()]})
 
 
 @blueprint.delete("/faults")
+@Operation()
 def clear_faults() -> Response:
     """Remove every fault → 200 ``{faults: []}``."""
     services().faults.clear()

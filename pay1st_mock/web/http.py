@@ -19,6 +19,7 @@ from pay1st_mock.errors import Pay1stError
 from pay1st_mock.schemas import Finding
 from pay1st_mock.services import EXTENSION_KEY, Services
 from pay1st_mock.store.partners import Partner
+from pay1st_mock.web.operations import current_operation
 
 WARNING_HEADER = "X-Pay1st-Mock-Warning"
 _MAX_LISTED = 5
@@ -64,8 +65,10 @@ def _header_safe(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii").replace("\n", " ")[:500]
 
 
-def require_media_type(expected: str) -> None:
-    """405 ``UNSUPPORTED_MEDIA_TYPE`` unless Content-Type is ``expected`` (parameters allowed)."""
+def require_media_type() -> None:
+    """405 ``UNSUPPORTED_MEDIA_TYPE`` unless Content-Type is the operation's media type
+    (parameters allowed)."""
+    expected = current_operation().media_type
     got = request.mimetype
     if got != expected:
         shown = request.content_type or "no Content-Type header"
@@ -74,16 +77,21 @@ def require_media_type(expected: str) -> None:
                           f"got {shown}")
 
 
-def json_body(schema: str, unknown_fields_are_errors: bool = False
-              ) -> tuple[dict[str, Any], list[Finding]]:
-    """Parse the body as JSON and check it against ``schema``.
+def json_body(unknown_fields_are_errors: bool = False) -> tuple[dict[str, Any], list[Finding]]:
+    """Parse the body as JSON and check it against the operation's request schema.
 
     Returns the document and the warnings (unknown fields, which the gateway tolerates as
     Pay1st does; the control API passes ``unknown_fields_are_errors``). Raises
-    ``MALFORMED_JSON`` or ``VALIDATION_ERROR`` listing each problem with its JSON path.
+    ``MALFORMED_JSON`` or ``VALIDATION_ERROR`` listing each problem with its JSON path. An
+    operation with an optional body reads none (or an empty one) as ``{}``.
     """
+    declared = current_operation()
+    if declared.request is None:
+        raise LookupError(f"view {request.endpoint!r} declares no request schema")
     raw = request.get_data(cache=True)
     if not raw.strip():
+        if declared.optional_body:
+            return {}, []
         raise Pay1stError("MALFORMED_JSON", "the body is empty; send a JSON object")
     try:
         document = jsontext.loads(raw)
@@ -96,7 +104,7 @@ def json_body(schema: str, unknown_fields_are_errors: bool = False
                                             "hundred levels of arrays and objects") from None
     if not isinstance(document, dict):
         raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
-    findings = services().schemas.check(schema, document)
+    findings = services().schemas.check(declared.request, document)
     add_findings(findings)
     errors = [f for f in findings if f.severity == "error" or unknown_fields_are_errors]
     if errors:
@@ -153,8 +161,10 @@ def access_partner() -> Partner:
     return partner
 
 
-def verify_signature(partner: Partner, required: bool) -> None:
-    """Check ``X-SIGNATURE``/``X-TIMESTAMP`` over the raw body with the partner's signing key."""
+def verify_signature(partner: Partner) -> None:
+    """Check ``X-SIGNATURE``/``X-TIMESTAMP`` over the raw body with the partner's signing key,
+    as the operation declares: required, or checked only when sent."""
+    required = bool(current_operation().signed)
     timestamp, signature = request.headers.get("X-TIMESTAMP"), request.headers.get("X-SIGNATURE")
     if not required and timestamp is None and signature is None:
         return

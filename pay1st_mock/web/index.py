@@ -6,11 +6,13 @@ from flask import Blueprint, Response, request
 
 from pay1st_mock import __version__
 from pay1st_mock.web.http import json_response
+from pay1st_mock.web.operations import Operation
 
 blueprint = Blueprint("index", __name__)
 
 
 @blueprint.get("/")
+@Operation()
 def index() -> Response:
     """200 with the emulator's surfaces and where to read about them."""
     base = request.host_url.rstrip("/")

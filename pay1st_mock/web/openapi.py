@@ -1,9 +1,10 @@
 """``GET /_mock/openapi.json``: the emulator's OpenAPI 3.1 document, generated from the app.
 
 The paths come from ``app.url_map`` itself, so a route cannot be missing from the document;
-summaries and descriptions are the views' docstrings; request and response bodies are the JSON
-Schemas in ``schemas/`` (named by each blueprint module's ``REQUEST_SCHEMAS`` and
-``RESPONSE_SCHEMAS``), embedded under ``components.schemas``. OpenAPI 3.1 uses JSON Schema
+summaries and descriptions are the views' docstrings; everything else (media types, request and
+response schemas, statuses, security, signature headers, query parameters, forms, redirects) is
+the ``Operation`` each view declares (``web/operations.py``). The schemas are the JSON Schemas in
+``schemas/``, embedded under ``components.schemas``. OpenAPI 3.1 uses JSON Schema
 2020-12, our schemas' dialect, so they go in unchanged except that references between them are
 rewritten from ``$id`` URIs to ``#/components/schemas/...`` pointers (and ``$id``/``$schema``
 dropped) so that any OpenAPI tool resolves them.
@@ -20,21 +21,18 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from flask import Blueprint, Flask, Response, current_app
-from flask.sansio.blueprints import Blueprint as AnyBlueprint
 from werkzeug.routing import Rule
 
 from pay1st_mock import __version__
 from pay1st_mock.errors import ERROR_CODES
 from pay1st_mock.schemas import ID_PREFIX, load_schemas
-from pay1st_mock.web.gateway import AUTH_MEDIA_TYPE, PAYMENT_MEDIA_TYPE
 from pay1st_mock.web.http import WARNING_HEADER, json_response
-from pay1st_mock.web.openapi_tables import FORMS, QUERY
+from pay1st_mock.web.operations import JSON, Operation, endpoint_operation
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/_mock")
 
 EXTENSION_KEY = "pay1st_mock.openapi"
 OPENAPI_VERSION = "3.1.0"
-JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 HTML = "text/html"
 
@@ -44,60 +42,6 @@ _METHOD_ORDER = ("get", "put", "post", "delete", "patch")
 # Tags in the order a reader meets them; blueprints not listed follow, sorted.
 _TAG_ORDER = ("gateway", "checkout", "shop", "legacy", "control", "shop_control", "dashboard",
               "openapi", "index")
-# Blueprints whose views answer HTML pages for people rather than JSON.
-_PAGE_BLUEPRINTS = frozenset({"checkout", "shop", "dashboard"})
-
-# Request media types other than application/json (the control API's).
-_REQUEST_MEDIA_TYPES = {
-    "gateway.token": AUTH_MEDIA_TYPE,
-    "gateway.refresh": AUTH_MEDIA_TYPE,
-    "gateway.create_payment": PAYMENT_MEDIA_TYPE,
-    "gateway.fulfil": PAYMENT_MEDIA_TYPE,
-}
-# Bodies that may be left out (the view reads none as ``{}``).
-_OPTIONAL_BODIES = frozenset({"control.reset", "control.create_partner"})
-# Success statuses other than 200.
-_SUCCESS_STATUSES = {
-    "gateway.create_payment": 201,
-    "control.create_partner": 201,
-    "shop_control.create_purchase": 201,
-    "control.resend_delivery": 202,
-    "faults.add_fault": 201,
-}
-# Views that answer 303 See Other (post/redirect/get, or on to the hosted checkout).
-_REDIRECTS = {
-    "checkout.choose": "The next step of the checkout, the partner's callback or the result page.",
-    "checkout.submit": "The next step of the checkout, the partner's callback or the result page.",
-    "checkout.cancel": "The partner's cancel callback, or the result page.",
-    "checkout.leave": "The partner's pending callback, or back to the checkout page.",
-    "shop.buy": "The hosted checkout for the new payment.",
-    "legacy.payment_link": "The hosted checkout for the new payment.",
-    "dashboard.overview": "The payments list (with `?token=`: the dashboard again, the token "
-                          "kept in the `pay1st_mock_token` cookie).",
-    "dashboard.resend": "The new delivery's page.",
-    "dashboard.advance_clock": "The clock and faults page.",
-    "dashboard.clear_faults": "The clock and faults page.",
-}
-# Views whose success body is empty (no Content-Type).
-_EMPTY_BODIES = frozenset({"gateway.fulfil"})
-# Operations behind an authentication scheme; ``{}`` in a list makes the scheme optional.
-_SECURITY: dict[str, list[dict[str, list[str]]]] = {
-    "gateway.token": [{"basicAuth": []}],
-    "gateway.refresh": [{"basicAuth": []}, {}],
-    "gateway.payment_methods": [{"AccessToken": []}],
-    "gateway.create_payment": [{"AccessToken": []}],
-    "gateway.query_payment": [{"AccessToken": []}],
-    "gateway.fulfil": [{"AccessToken": []}],
-    "legacy.legacy_status": [{"basicAuth": []}],
-}
-# Operations checked with X-SIGNATURE/X-TIMESTAMP: True where the headers are required.
-_SIGNED = {
-    "gateway.create_payment": True,
-    "gateway.fulfil": True,
-    "gateway.payment_methods": False,
-    "gateway.query_payment": False,
-}
-
 
 _CONVERTER_TYPES: dict[str, dict[str, Any]] = {
     "int": {"type": "integer", "minimum": 0},
@@ -109,6 +53,7 @@ _RULE_VARIABLE = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]
 
 
 @blueprint.get("/openapi.json")
+@Operation()
 def document() -> Response:
     """200 with this OpenAPI 3.1 document, generated from the running app's routes."""
     return json_response(build(current_app))
@@ -139,7 +84,6 @@ def openapi_path(rule: str) -> str:
 
 
 def _build(app: Flask) -> dict[str, Any]:
-    responses, requests = _schema_tables(app)
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: set[str] = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
@@ -153,8 +97,7 @@ def _build(app: Flask) -> dict[str, Any]:
             while operation_id in operation_ids:  # one view mounted on several rules
                 operation_id += "_"
             operation_ids.add(operation_id)
-            item[method.lower()] = _operation(app, rule, method, operation_id, responses,
-                                              requests)
+            item[method.lower()] = _operation(app, rule, method, operation_id)
     for path, item in paths.items():
         paths[path] = {m: item[m] for m in _METHOD_ORDER if m in item}
     used_tags = {op["tags"][0] for item in paths.values() for op in item.values()}
@@ -192,31 +135,11 @@ def _build(app: Flask) -> dict[str, Any]:
     }
 
 
-def _schema_tables(app: Flask) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Merge the ``RESPONSE_SCHEMAS``/``REQUEST_SCHEMAS`` of every registered blueprint."""
-    responses: dict[str, str | None] = {}
-    requests: dict[str, str] = {}
-    for module in {_module(bp) for bp in app.blueprints.values()} - {None}:
-        responses.update(_mapping(getattr(module, "RESPONSE_SCHEMAS", {})))
-        requests.update({k: v for k, v in _mapping(getattr(module, "REQUEST_SCHEMAS", {})).items()
-                         if v is not None})
-    return responses, requests
-
-
-def _module(bp: AnyBlueprint) -> Any:
-    return sys.modules.get(bp.import_name)
-
-
-def _mapping(table: Any) -> dict[str, str | None]:
-    if not isinstance(table, Mapping):
-        return {}
-    return {str(k): (None if v is None else str(v)) for k, v in table.items()}
-
-
-def _operation(app: Flask, rule: Rule, method: str, operation_id: str,
-               responses: Mapping[str, str | None], requests: Mapping[str, str]
-               ) -> dict[str, Any]:
+def _operation(app: Flask, rule: Rule, method: str, operation_id: str) -> dict[str, Any]:
     endpoint = rule.endpoint
+    declared = endpoint_operation(app, endpoint)
+    if declared is None:
+        raise LookupError(f"view {endpoint!r} declares no Operation (web/operations.py)")
     tag = endpoint.partition(".")[0] if "." in endpoint else "app"
     summary, description = _docstring(app.view_functions.get(endpoint))
     operation: dict[str, Any] = {"tags": [tag], "operationId": operation_id,
@@ -225,17 +148,17 @@ def _operation(app: Flask, rule: Rule, method: str, operation_id: str,
         operation["description"] = description
     parameters = _path_parameters(rule)
     if method == "GET":
-        parameters += [p.as_dict() for p in QUERY.get(endpoint, ())]
-    if endpoint in _SIGNED:
-        parameters += _signature_headers(required=_SIGNED[endpoint] and method == "POST")
+        parameters += [p.as_dict() for p in declared.query]
+    if declared.signed is not None:
+        parameters += _signature_headers(required=declared.signed and method == "POST")
     if parameters:
         operation["parameters"] = parameters
-    body = _request_body(endpoint, method, requests)
+    body = _request_body(declared, method)
     if body is not None:
         operation["requestBody"] = body
-    if endpoint in _SECURITY:
-        operation["security"] = _SECURITY[endpoint]
-    operation["responses"] = _responses(endpoint, tag, responses, has_body=body is not None)
+    if declared.security:
+        operation["security"] = list(declared.security)
+    operation["responses"] = _responses(declared, tag, has_body=body is not None)
     return operation
 
 
@@ -269,37 +192,33 @@ def _signature_headers(required: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _request_body(endpoint: str, method: str, requests: Mapping[str, str]
-                  ) -> dict[str, Any] | None:
-    if endpoint in requests:
-        media_type = _REQUEST_MEDIA_TYPES.get(endpoint, JSON)
-        return {"required": endpoint not in _OPTIONAL_BODIES,
-                "content": {media_type: {"schema": schema_ref(requests[endpoint])}}}
-    form = FORMS.get(endpoint)
-    if form is not None and method == "POST":
-        return {"required": True, "content": {FORM: {"schema": form.schema()}}}
+def _request_body(declared: Operation, method: str) -> dict[str, Any] | None:
+    if declared.request is not None:
+        return {"required": not declared.optional_body,
+                "content": {declared.media_type: {"schema": schema_ref(declared.request)}}}
+    if declared.form is not None and method == "POST":
+        return {"required": True, "content": {FORM: {"schema": declared.form.schema()}}}
     return None
 
 
-def _responses(endpoint: str, tag: str, responses: Mapping[str, str | None], has_body: bool
-               ) -> dict[str, Any]:
+def _responses(declared: Operation, tag: str, has_body: bool) -> dict[str, Any]:
     success: dict[str, Any]
-    if endpoint in _REDIRECTS:
+    if declared.redirect is not None:
         status = 303
-        success = {"description": "See Other: " + _REDIRECTS[endpoint],
+        success = {"description": "See Other: " + declared.redirect,
                    "headers": {"Location": {"description": "Where the browser goes next.",
                                             "schema": {"type": "string",
                                                        "format": "uri-reference"}}}}
-    elif tag in _PAGE_BLUEPRINTS:
+    elif declared.page:
         status = 200
         success = {"description": "An HTML page.",
                    "content": {HTML: {"schema": {"type": "string"}}}}
-    elif endpoint in _EMPTY_BODIES:
-        status = _SUCCESS_STATUSES.get(endpoint, 200)
+    elif declared.empty_response:
+        status = declared.status
         success = {"description": "Done; the body is empty."}
     else:
-        status = _SUCCESS_STATUSES.get(endpoint, 200)
-        name = responses.get(endpoint)
+        status = declared.status
+        name = declared.response
         schema: dict[str, Any] = schema_ref(name) if name else {"type": "object"}
         success = {"description": "Success." if name else "Success (no published schema).",
                    "content": {JSON: {"schema": schema}}}
@@ -308,7 +227,7 @@ def _responses(endpoint: str, tag: str, responses: Mapping[str, str | None], has
             "description": "One per tolerated problem in the request, such as an unknown field.",
             "schema": {"type": "string"}}}
     answers: dict[str, Any] = {str(status): success}
-    if tag in _PAGE_BLUEPRINTS or endpoint in _REDIRECTS:
+    if declared.page or declared.redirect is not None:
         answers["default"] = {
             "description": "An error page saying what to fix (a bad link, token, filter or "
                            "form); the pages' own paths answer errors as HTML.",
@@ -335,7 +254,7 @@ def _tag_names(used: set[str]) -> list[str]:
 
 def _tag(app: Flask, name: str) -> dict[str, str]:
     bp = app.blueprints.get(name)
-    doc = inspect.getdoc(_module(bp)) if bp is not None else None
+    doc = inspect.getdoc(sys.modules.get(bp.import_name)) if bp is not None else None
     if not doc:
         return {"name": name}
     paragraph = " ".join(doc.strip().split("\n\n")[0].split())

@@ -13,15 +13,9 @@ from pay1st_mock.shop.purchases import Order
 from pay1st_mock.store.purchases import Exchange, Purchase
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import json_body, json_response, services
+from pay1st_mock.web.operations import Operation
 
 blueprint = Blueprint("shop_control", __name__, url_prefix="/_mock")
-
-RESPONSE_SCHEMAS: dict[str, str | None] = {
-    "shop_control.create_purchase": None,
-    "shop_control.list_purchases": None,
-    "shop_control.list_exchanges": None,
-}
-REQUEST_SCHEMAS = {"shop_control.create_purchase": "control/shop-purchase-request.json"}
 
 
 def exchange_body(exchange: Exchange | None) -> dict[str, Any] | None:
@@ -51,6 +45,7 @@ def purchase_body(purchase: Purchase) -> dict[str, Any]:
 
 
 @blueprint.post("/shop/purchases")
+@Operation(request="control/shop-purchase-request.json", status=201)
 def create_purchase() -> Response:
     """A headless Shop purchase through the same steps as the storefront → 201.
 
@@ -58,7 +53,7 @@ def create_purchase() -> Response:
     externalReference?}``; answers the purchase, the User Info exchange and the Summary
     delivery. A refused player is 400 ``PLAYER_REJECTED`` or ``PARTNER_FAULT``.
     """
-    body, _ = json_body("control/shop-purchase-request.json", unknown_fields_are_errors=True)
+    body, _ = json_body(unknown_fields_are_errors=True)
     svc = services()
     product, bundle = svc.shop.bundle(body["productBundleId"])
     order = Order(product, bundle, body.get("quantity", 1), body["countryCode"],
@@ -85,6 +80,7 @@ def create_purchase() -> Response:
 
 
 @blueprint.get("/shop/purchases")
+@Operation()
 def list_purchases() -> Response:
     """200 ``{purchases: [...]}``, newest first."""
     return json_response({"purchases": [purchase_body(p)
@@ -92,6 +88,7 @@ def list_purchases() -> Response:
 
 
 @blueprint.get("/exchanges")
+@Operation()
 def list_exchanges() -> Response:
     """200 ``{exchanges: [...]}``: every User Info Webhook call, newest first."""
     return json_response({"exchanges": [exchange_body(e)

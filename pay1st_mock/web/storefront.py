@@ -22,6 +22,7 @@ from pay1st_mock.shop.purchases import Order
 from pay1st_mock.shop.user_info import UserInfoResult
 from pay1st_mock.store.payments import Payment
 from pay1st_mock.web.http import basic_credentials, json_response, query_parameter, services
+from pay1st_mock.web.operations import BASIC_AUTH, Form, Operation, Param
 
 blueprint = Blueprint("shop", __name__, url_prefix="/shop", template_folder="templates")
 legacy = Blueprint("legacy", __name__, template_folder="templates")
@@ -76,6 +77,7 @@ def _player_refused(product: Product, form: Any, verdict: UserInfoResult) -> tup
 
 
 @blueprint.get("")
+@Operation(page=True)
 def products() -> str:
     """The storefront: every product on sale."""
     return render_template("shop/products.html",
@@ -83,6 +85,7 @@ def products() -> str:
 
 
 @blueprint.get("/<int:product_id>")
+@Operation(page=True)
 def product_page(product_id: int) -> str:
     """A product: enter the player ID and country."""
     return render_template("shop/player.html", product=_product(product_id), error=None,
@@ -90,6 +93,9 @@ def product_page(product_id: int) -> str:
 
 
 @blueprint.post("/<int:product_id>/player")
+@Operation(page=True, form=Form(
+    (("playerId", "The player ID to check with the partner."),
+     ("countryCode", "ISO 3166-1 alpha-2 country code.")), ("playerId", "countryCode")))
 def check_player(product_id: int) -> tuple[str, int]:
     """Form ``playerId``, ``countryCode`` → the partner's verdict; bundles if it accepts."""
     product = _product(product_id)
@@ -107,6 +113,10 @@ def check_player(product_id: int) -> tuple[str, int]:
 
 
 @blueprint.post("/<int:product_id>/buy")
+@Operation(redirect="The hosted checkout for the new payment.", form=Form(
+    (("playerId", "The checked player ID."), ("countryCode", "ISO 3166-1 alpha-2 country code."),
+     ("bundleId", "The bundle to buy."), ("quantity", "How many bundles (default 1).")),
+    ("playerId", "countryCode", "bundleId")))
 def buy(product_id: int) -> Response | tuple[str, int]:
     """Form ``playerId``, ``countryCode``, ``bundleId``, ``quantity`` → the hosted checkout.
 
@@ -136,6 +146,7 @@ def _receipt_callbacks(reference: str) -> Callbacks:
 
 
 @blueprint.get("/receipts/<reference>")
+@Operation(page=True)
 def receipt(reference: str) -> tuple[str, int]:
     """The confirmation: the purchase, the payment's status, the Summary Webhook's delivery."""
     svc = services()
@@ -151,6 +162,15 @@ def receipt(reference: str) -> tuple[str, int]:
 
 
 @legacy.get("/payment")
+@Operation(redirect="The hosted checkout for the new payment.", query=(
+    Param("productBundleId", "The bundle to buy.", required=True, type="integer"),
+    Param("username", "The player ID the partner's User Info Webhook is asked about.",
+          required=True),
+    Param("countryCode", "ISO 3166-1 alpha-2 country the customer pays in.", required=True),
+    Param("quantity", "How many bundles: 1 to 100.", type="integer", extra=(("default", 1),)),
+    Param("platform", "AND, IOS or WEB (case-insensitive).", extra=(("default", "WEB"),)),
+    Param("externalReference", "The partner's own reference, for the legacy status call."),
+    Param("channelId", "Skip the method choice: a channel id.", type="integer")))
 def payment_link() -> Response:
     """The legacy hosted payment link (§8.1): one bundle for ``username`` → the checkout."""
     svc = services()
@@ -180,6 +200,9 @@ def payment_link() -> Response:
 
 
 @legacy.get("/api/fulfilments/status")
+@Operation(security=BASIC_AUTH, query=(
+    Param("externalReference", "The externalReference given to the payment link.",
+          required=True),))
 def legacy_status() -> Response:
     """Basic (product username:password) + ``?externalReference=`` → 200 status (§8.3)."""
     credentials = basic_credentials("USERNAME:PASSWORD of the product's Basic Auth")
