@@ -1,5 +1,6 @@
-"""The README's images exist and are PNGs, and the dashboard's are exactly the ones the browser
-test writes (``tests/browser/test_dashboard.py``), so a run of it keeps them current."""
+"""The images the README and docs/ show exist and are PNGs, and docs/dashboard.md's are exactly
+the ones the browser test writes (``tests/browser/test_dashboard.py``), so a run of it keeps them
+current."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 from tests.browser import test_dashboard as browser
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -27,20 +29,20 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_every_image_the_readme_shows_is_a_png_in_the_project() -> None:
-    found = images(README.read_text("utf-8"))
+def test_every_image_the_docs_show_is_a_png_in_the_project() -> None:
+    found = [(page, target) for page in PAGES for target in images(page.read_text("utf-8"))]
     assert found
-    for target in found:
-        path = (ROOT / target).resolve()
+    for page, target in found:
+        path = (page.parent / target).resolve()  # relative to the page that shows it
         assert not re.match(r"\w+://", target) and path.is_relative_to(ROOT), target
-        assert path.is_file(), f"README shows {target}, which does not exist"
+        assert path.is_file(), f"{page.relative_to(ROOT)} shows {target}, which does not exist"
         png_size(path)
 
 
-def test_dashboard_section_shows_what_the_browser_test_writes() -> None:
-    section = README.read_text("utf-8").split("\n## Dashboard\n", 1)[1].split("\n## ", 1)[0]
-    assert "Screenshots follow" not in section
-    shown = [(ROOT / target).resolve() for target in images(section)]
+def test_dashboard_page_shows_what_the_browser_test_writes() -> None:
+    page = (DOCS / "dashboard.md").read_text("utf-8")
+    assert "Screenshots follow" not in page
+    shown = [(DOCS / target).resolve() for target in images(page)]
     assert shown == list(browser.SCREENSHOTS.values())
     assert browser.SCREENSHOT_DIR == ROOT / "docs" / "screenshots"
 

@@ -1,5 +1,6 @@
-"""The README's "Grading a partner" section stays true: its config builds the target it
-describes, its commands grade the reference partner as shown, its pack table lists the pack."""
+"""The docs stay true about grading: docs/scenarios.md's config builds the target it describes,
+its commands grade the reference partner as shown, its pack table lists the pack; and the
+reference-partner walkthrough (docs/integrating.md) quotes the partner's source exactly."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ import pytest
 from pay1st_mock.config import settings_from_mapping
 from pay1st_mock.runner.target import build_target
 from tests.runner.conftest import PACK, ROOT
-from tests.test_readme import README, _block
+from tests.test_readme import _block, _doc
 
-SECTION = README.read_text("utf-8").split("## Grading a partner", 1)[1].split("\n## ", 1)[0]
+PAGE = _doc("scenarios.md")
 
 
 def test_the_partner_config_describes_the_partner_once() -> None:
-    block = re.search(r"```toml\n(.*?)\n *```", SECTION, re.S)
+    block = re.search(r"```toml\n(.*?)\n *```", PAGE, re.S)
     assert block
     target = build_target(settings_from_mapping(tomllib.loads(textwrap.dedent(block.group(1)))))
     assert (target.partner.code, target.partner.webhook_url) == (
@@ -32,7 +33,7 @@ def test_the_partner_config_describes_the_partner_once() -> None:
 
 
 def test_the_pack_table_lists_every_shipped_scenario() -> None:
-    listed = re.findall(r"^\| `((?:gateway|shop)/[a-z0-9-]+\.json)` \|", SECTION, re.M)
+    listed = re.findall(r"^\| `((?:gateway|shop)/[a-z0-9-]+\.json)` \|", PAGE, re.M)
     assert sorted(listed) == sorted(str(p.relative_to(PACK)) for p in PACK.rglob("*.json"))
 
 
@@ -67,13 +68,13 @@ def _free_port() -> int:
 
 
 def test_quotes_of_the_reference_partner_match_its_source() -> None:
-    text = README.read_text("utf-8")
+    text = _doc("integrating.md")
     quotes = re.findall(r"<!-- quoted: (\S+) -->\n```python\n(.*?)\n```", text, re.S)
     assert len(quotes) >= 5
     for path, quote in quotes:
         source = (ROOT / path).read_text("utf-8")
         assert quote in source or _indented_in(quote, source), (
-            f"README quote of {path} no longer matches the source:\n{quote}")
+            f"docs/integrating.md quote of {path} no longer matches the source:\n{quote}")
 
 
 def _indented_in(quote: str, source: str) -> bool:
