@@ -15,13 +15,28 @@ from datetime import UTC, datetime
 class Clock:
     """Wall time plus an offset that only grows; thread-safe.
 
-    ``source`` returns epoch seconds; tests may pass a fixed function to freeze time.
+    ``source`` returns epoch seconds; tests may pass a fixed function to freeze time. Whoever
+    must act when time jumps (the webhook dispatcher: retries and abandonment fall due) listens
+    with ``on_advance``, so every caller that moves the clock wakes it.
     """
 
     def __init__(self, source: Callable[[], float] = time.time) -> None:
         self._source = source
         self._offset = 0.0
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_advance(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` after every ``advance``; returns a function that stops it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return stop
 
     def now(self) -> float:
         """Return the emulator time in epoch seconds."""
@@ -42,6 +57,9 @@ class Clock:
             raise ValueError("the clock only moves forward")
         with self._lock:
             self._offset += seconds
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
         return self.now()
 
     def reset(self) -> None:

@@ -148,12 +148,7 @@ def serve_process(*args: str, cwd: Path,
 
 def close_app(app: Flask) -> None:
     """Release an app built by ``create_app``: its background work and its database."""
-    svc = app.extensions[EXTENSION_KEY]
-    close = getattr(svc, "close", None)
-    if close is not None:
-        close()
-    else:  # an app without background workers
-        svc.db.close()
+    app.extensions[EXTENSION_KEY].close()
 
 
 class ClientPartner:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from pay1st_mock.config import SANDBOX_PARTNER, ConfigError, settings_from_mapping
+from pay1st_mock.records import JournalEntry
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
-from pay1st_mock.store.journal import JournalEntry, JournalRepository
+from pay1st_mock.store.journal import JournalRepository
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.tokens import FORGET_EXPIRED_AFTER, TokenRepository
 

@@ -18,7 +18,7 @@ import requests
 from flask import Flask
 
 from pay1st_mock import verify_summary
-from pay1st_mock.app import services
+from pay1st_mock.app import database, services
 from pay1st_mock.config import MEMORY, Settings, settings_from_mapping
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.signing import summary_key
@@ -199,7 +199,7 @@ def test_summary_signature_vector_through_the_dispatcher(app: Flask, live_url: s
     reference = bought["purchase"]["reference"]
 
     svc = services(app)
-    delivery_id = DeliveryRepository(svc.db).enqueue(
+    delivery_id = DeliveryRepository(database(app)).enqueue(
         partner_id=1, kind="summary", reference=reference, event="SUCCESSFUL",
         url=f"{listener.url}/vector", body=VECTOR_BODY, now=svc.clock.now())
     svc.dispatcher.wake()

@@ -34,18 +34,20 @@ def fill(data: Path, count: int, seed: int) -> dict[str, Any]:
     """
     from decimal import Decimal
 
-    from pay1st_mock.app import create_app, services
+    from pay1st_mock.app import create_app, database, services
     from pay1st_mock.config import Callbacks, Settings
+    from pay1st_mock.records import Payment
     from pay1st_mock.store.deliveries import DeliveryRepository
-    from pay1st_mock.store.payments import Payment, PaymentRepository
+    from pay1st_mock.store.payments import PaymentRepository
 
     t0 = time.perf_counter()
-    svc = services(create_app(Settings(data=str(data), seed=seed)))
+    app = create_app(Settings(data=str(data), seed=seed))
+    svc, db = services(app), database(app)
     svc.dispatcher.stop()
-    payments, deliveries = PaymentRepository(svc.db), DeliveryRepository(svc.db)
+    payments, deliveries = PaymentRepository(db), DeliveryRepository(db)
     rng = random.Random(seed)
     now = svc.clock.now()
-    with svc.db.transaction():
+    with db.transaction():
         for i in range(count):
             country, currency = COUNTRIES[i % len(COUNTRIES)]
             status = ("SUCCESSFUL", "FAILED", "CANCELLED")[rng.randrange(3)]

@@ -18,10 +18,11 @@ from pay1st_mock.domain import outcome_table as table
 from pay1st_mock.domain.catalogue import Catalogue, Channel
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
+from pay1st_mock.records import Partner, Payment
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
-from pay1st_mock.store.partners import Partner, PartnerRepository
-from pay1st_mock.store.payments import Payment, PaymentRepository
+from pay1st_mock.store.partners import PartnerRepository
+from pay1st_mock.store.payments import PaymentRepository
 
 
 class OutboxEventLike(Protocol):

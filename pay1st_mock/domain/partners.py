@@ -11,8 +11,9 @@ from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks, PartnerConfig
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
+from pay1st_mock.records import Partner
 from pay1st_mock.store.database import Database
-from pay1st_mock.store.partners import Partner, PartnerRepository
+from pay1st_mock.store.partners import PartnerRepository
 
 
 class TenantData(Protocol):

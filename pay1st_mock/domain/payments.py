@@ -14,10 +14,10 @@ from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.catalogue import Catalogue, Country
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
+from pay1st_mock.records import Fulfilment, Partner, Payment, StatusChange
 from pay1st_mock.schemas import Finding
 from pay1st_mock.store.database import Database
-from pay1st_mock.store.partners import Partner
-from pay1st_mock.store.payments import Fulfilment, Payment, PaymentRepository, StatusChange
+from pay1st_mock.store.payments import PaymentRepository
 
 
 class PaymentService:

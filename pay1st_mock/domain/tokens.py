@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pay1st_mock.clock import Clock, isoformat
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
-from pay1st_mock.store.partners import Partner, PartnerRepository
-from pay1st_mock.store.tokens import TokenRecord, TokenRepository
+from pay1st_mock.records import Partner, TokenRecord
+from pay1st_mock.store.partners import PartnerRepository
+from pay1st_mock.store.tokens import TokenRepository
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.catalogue import Catalogue
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
+from pay1st_mock.records import Exchange, Payment, Purchase
 from pay1st_mock.shop.catalogue import Bundle, Product, ShopCatalogue
 from pay1st_mock.shop.user_info import UserInfoClient, UserInfoResult
 from pay1st_mock.store.database import Database
-from pay1st_mock.store.payments import Payment, PaymentRepository
-from pay1st_mock.store.purchases import Purchase, PurchaseRepository
+from pay1st_mock.store.payments import PaymentRepository
+from pay1st_mock.store.purchases import PurchaseRepository
 
 MAX_PLAYER_ID = 128
 MAX_QUANTITY = 100
@@ -150,6 +151,18 @@ class ShopService:
                 order.quantity, order.country_code, order.player_id.strip(), player.user_id,
                 source, platform, now))
         return purchase, payment
+
+    def purchase_for(self, reference: str) -> Purchase | None:
+        """The purchase paid by payment ``reference``, if it is a Shop payment."""
+        return self._purchases.for_payment(reference)
+
+    def purchases(self, limit: int = 100) -> list[Purchase]:
+        """Purchases, newest first."""
+        return self._purchases.search(limit)
+
+    def exchanges(self, limit: int = 100) -> list[Exchange]:
+        """Calls made to partners' User Info Webhooks, newest first."""
+        return self._purchases.exchanges(limit)
 
     def summary_body(self, purchase: Purchase, payment: Payment) -> dict[str, Any]:
         """The Summary Webhook body (design.md §3): the docs' example plus four fields."""

@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pay1st_mock.outbound import TooSlow, new_session, read_capped
+from pay1st_mock.records import Exchange
 from pay1st_mock.schemas import SchemaSet
 from pay1st_mock.shop.catalogue import Product
-from pay1st_mock.store.purchases import Exchange, PurchaseRepository
+from pay1st_mock.store.purchases import PurchaseRepository
 
 BODY_KEPT = 2048
 BODY_READ = 65536

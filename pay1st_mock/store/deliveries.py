@@ -4,52 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from typing import Any
 
+from pay1st_mock.records import Attempt, Delivery
 from pay1st_mock.store.database import Database
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One webhook to deliver, with its retry state."""
-
-    id: int
-    partner_id: int
-    kind: str
-    reference: str
-    event: str
-    url: str | None
-    body: str
-    status: str
-    note: str | None
-    attempts: int
-    next_attempt_at: float | None
-    resend_of: int | None
-    created_at: float
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One try at delivering: what was sent and what came back."""
-
-    number: int
-    at: float
-    url: str
-    request_headers: dict[str, str]
-    request_body: str
-    response_status: int | None
-    response_body: str | None
-    duration_ms: float
-    error: str | None
-
-    @property
-    def succeeded(self) -> bool:
-        """A complete 2xx answer in time (a 2xx whose body was still arriving at the deadline
-        carries an error and does not count)."""
-        return (self.error is None and self.response_status is not None
-                and 200 <= self.response_status < 300)
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -85,6 +44,11 @@ class DeliveryRepository:
         if status in FINISHED:
             self._finished()
         return int(cursor.lastrowid or 0)
+
+    def consistent_read(self) -> AbstractContextManager[object]:
+        """Hold the store so that several reads see one moment (no attempt logged between
+        reading a delivery and reading its attempts)."""
+        return self._db.read()
 
     def get(self, delivery_id: int) -> Delivery | None:
         """Return one delivery."""

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
 from typing import Any
 
+from pay1st_mock.records import JournalEntry
 from pay1st_mock.store.database import Database
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """One gateway call as recorded (secrets already redacted)."""
-
-    id: int
-    partner_id: int | None
-    method: str
-    path: str
-    query: str
-    request_headers: dict[str, str]
-    request_body: str
-    status: int
-    response_body: str
-    duration_ms: float
-    reference: str | None
-    findings: list[dict[str, Any]]
-    at: float
-
 
 _BATCH = 100  # entries kept in memory before they are written in one transaction
 

@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from pay1st_mock.config import Callbacks, PartnerConfig
+from pay1st_mock.records import Partner
 from pay1st_mock.store.database import Database
-
-
-@dataclass(frozen=True)
-class Partner:
-    """A stored partner: its configuration plus where it came from."""
-
-    config: PartnerConfig
-    origin: str  # 'sandbox', 'config' or 'api'
-    created_at: float
-
-    @property
-    def id(self) -> int:
-        """The numeric ``partnerId``."""
-        return self.config.id
 
 
 def _row_to_partner(row: sqlite3.Row) -> Partner:

@@ -3,56 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pay1st_mock import jsontext
 from pay1st_mock.config import Callbacks
+from pay1st_mock.records import Fulfilment, Payment, StatusChange
 from pay1st_mock.store.database import Database
-
-
-@dataclass(frozen=True)
-class Payment:
-    """A payment as stored. ``callbacks`` and ``webhook_url`` are the per-request overrides."""
-
-    reference: str
-    partner_id: int
-    partner_reference: str
-    country_code: str
-    currency_code: str
-    amount: Decimal
-    status: str
-    callbacks: Callbacks
-    webhook_url: str | None
-    products: list[dict[str, Any]]
-    metadata: list[dict[str, Any]]
-    channel_id: int | None
-    channel_name: str | None
-    created_at: float
-    updated_at: float
-    step: str = "choose"
-    step_data: dict[str, Any] = field(default_factory=dict)
-    origin: str = "gateway"
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """One entry of a payment's history."""
-
-    status: str
-    at: float
-
-
-@dataclass(frozen=True)
-class Fulfilment:
-    """One fulfilled (or failed) line reported by the partner."""
-
-    sku: str
-    quantity: int
-    fulfilment_status: str
-    fulfilment_time: str | None
-    received_at: float
 
 
 def _row_to_payment(row: sqlite3.Row) -> Payment:

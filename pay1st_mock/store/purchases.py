@@ -4,45 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from pay1st_mock.records import Exchange, Purchase
 from pay1st_mock.store.database import Database
-
-
-@dataclass(frozen=True)
-class Purchase:
-    """A bundle bought for a player, paid by the payment ``payment_reference``."""
-
-    id: int
-    payment_reference: str
-    external_reference: str
-    product_id: int
-    bundle_id: int
-    quantity: int
-    country_code: str
-    player_id: str
-    user_id: str | None
-    source: str
-    platform: str | None
-    created_at: float
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One call to a partner endpoint and what came of it."""
-
-    id: int
-    partner_id: int
-    product_id: int | None
-    kind: str
-    request_url: str
-    response_status: int | None
-    response_body: str | None
-    duration_ms: float
-    verdict: str
-    message: str
-    findings: list[dict[str, str]]
-    at: float
 
 
 def _purchase(row: sqlite3.Row) -> Purchase:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
+from pay1st_mock.records import TokenRecord
 from pay1st_mock.store.database import Database
 
 
 def token_hash(token: str) -> str:
     """Return the key a token is stored under (its SHA-256, hex)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class TokenRecord:
-    """What the emulator knows about an issued token."""
-
-    partner_id: int
-    kind: str  # 'access' or 'refresh'
-    issued_at: float
-    expires_at: float
-    revoked_at: float | None
 
 
 # A token expired this long ago is forgotten; until then it still answers EXPIRED_ACCESS_TOKEN

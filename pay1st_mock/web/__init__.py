@@ -1,1 +1,31 @@
 """HTTP surfaces: blueprints parse requests, call the domain, and serialise the answer."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Register every surface on ``app``: the error envelope, control-token guard, journal and
+    fault hooks, then the blueprints (gateway, control, checkout, Shop, dashboard, OpenAPI)."""
+    from pay1st_mock.web import (
+        checkout,
+        control,
+        control_auth,
+        dashboard,
+        errors,
+        faults,
+        gateway,
+        index,
+        journal,
+        openapi,
+        shop_control,
+        storefront,
+    )
+
+    for module in (errors, control_auth, journal, faults):
+        module.register(app)
+    for blueprint in (gateway.blueprint, control.blueprint, checkout.blueprint,
+                      storefront.blueprint, storefront.legacy, shop_control.blueprint,
+                      faults.blueprint, dashboard.blueprint, openapi.blueprint, index.blueprint):
+        app.register_blueprint(blueprint)

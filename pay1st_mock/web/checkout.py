@@ -17,8 +17,7 @@ from werkzeug.wrappers import Response
 from pay1st_mock.domain import outcome_table
 from pay1st_mock.domain.checkout import FormError, StaleStep
 from pay1st_mock.errors import Pay1stError
-from pay1st_mock.store.partners import Partner
-from pay1st_mock.store.payments import Payment
+from pay1st_mock.records import Partner, Payment
 from pay1st_mock.web.http import services
 from pay1st_mock.web.operations import Form, Operation, Param
 

@@ -13,7 +13,6 @@ from pay1st_mock import __version__
 from pay1st_mock.clock import isoformat
 from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.partners import NewPartner
-from pay1st_mock.store.deliveries import Delivery
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import int_arg, json_body, json_response, limit_arg, services
 from pay1st_mock.web.journal import entry_body
@@ -141,31 +140,26 @@ def list_deliveries() -> Response:
     """``?partnerId=&reference=&status=&limit=`` → 200 ``{deliveries: [...]}``, newest first."""
     status = request.args.get("status") or None
     svc = services()
-    with svc.db.read():  # deliveries and their attempts as of one moment, never half-updated
-        found = svc.outbox.search(int_arg("partnerId"), request.args.get("reference") or None,
-                                  status.upper() if status else None, limit_arg())
-        listed = [_delivery(d) for d in found]
-    return json_response({"deliveries": listed})
+    found = svc.outbox.search_with_attempts(
+        int_arg("partnerId"), request.args.get("reference") or None,
+        status.upper() if status else None, limit_arg())
+    return json_response({"deliveries": [serialise.delivery(*pair) for pair in found]})
 
 
 @blueprint.get("/deliveries/<int:delivery_id>")
 @Operation(response="control/delivery.json")
 def show_delivery(delivery_id: int) -> Response:
     """200 with one delivery and every attempt (request, response, timing); 404 if unknown."""
-    with services().db.read():  # the delivery and its attempts as of one moment
-        shown = _delivery(services().outbox.get(delivery_id))
-    return json_response(shown)
+    return json_response(serialise.delivery(*services().outbox.get_with_attempts(delivery_id)))
 
 
 @blueprint.post("/deliveries/<int:delivery_id>/resend")
 @Operation(response="control/delivery.json", status=202)
 def resend_delivery(delivery_id: int) -> Response:
     """Queue the delivery's body again, signed afresh → 202 with the new delivery."""
-    return json_response(_delivery(services().outbox.resend(delivery_id)), status=202)
-
-
-def _delivery(delivery: Delivery) -> dict[str, Any]:
-    return serialise.delivery(delivery, services().outbox.attempts(delivery))
+    outbox = services().outbox
+    resent = outbox.get_with_attempts(outbox.resend(delivery_id).id)  # it may be on its way
+    return json_response(serialise.delivery(*resent), status=202)
 
 
 @blueprint.get("/journal")
@@ -192,6 +186,5 @@ def advance_clock() -> Response:
     """``{seconds}`` → 200 with the moved clock (it never goes back)."""
     body, _ = json_body(unknown_fields_are_errors=True)
     clock = services().clock
-    clock.advance(float(body["seconds"]))
-    services().dispatcher.wake()  # retries and abandonment that just fell due run now
+    clock.advance(float(body["seconds"]))  # wakes the dispatcher: retries may fall due
     return json_response({"now": isoformat(clock.now()), "offsetSeconds": clock.offset})

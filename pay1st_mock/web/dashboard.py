@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 from pay1st_mock.clock import isoformat
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.web import dashboard_data as data
-from pay1st_mock.web.dashboard_signatures import signatures
 from pay1st_mock.web.http import int_arg, limit_arg, services
 from pay1st_mock.web.operations import LIMIT, PARTNER_ID, Form, Operation, Param
 
@@ -32,7 +31,7 @@ _SETTINGS_PAGE = "The clock and faults page."
 def _helpers() -> dict[str, Any]:
     svc = services()
     return {"when": isoformat, "money": _money, "span": _span, "now": isoformat(svc.clock.now()),
-            "kind_names": data.DELIVERY_KINDS, "finding_kind": data.finding_kind}
+            "kind_names": svc.webhooks.titles, "finding_kind": data.finding_kind}
 
 
 @blueprint.after_request
@@ -110,7 +109,7 @@ def deliveries() -> str:
     status, partner and kind."""
     svc = services()
     partner_id, status = _partner_arg(), _choice("status", data.DELIVERY_STATUSES)
-    kind = _choice("kind", tuple(data.DELIVERY_KINDS), upper=False)
+    kind = _choice("kind", tuple(svc.webhooks.titles), upper=False)
     found = data.search_deliveries(svc, partner_id, status, kind, limit_arg())
     return _page("deliveries", deliveries=found, partners=data.partners_by_id(svc),
                  statuses=data.DELIVERY_STATUSES, partner_id=partner_id, status=status,
@@ -123,12 +122,12 @@ def delivery(delivery_id: int) -> str:
     """One delivery: every attempt (request and response), its signature explained, and a
     Resend button; 404 if unknown."""
     svc = services()
-    with svc.db.read():  # the delivery and its attempts as of one moment
-        found = svc.outbox.get(delivery_id)
-        attempts = svc.outbox.attempts(found)
-    used, signed = signatures(svc, found, attempts)
-    return _page("delivery", d=found, attempts=list(zip(attempts, signed, strict=True)),
-                 scheme=used, resends=data.resends_of(svc, found),
+    found, attempts = svc.outbox.get_with_attempts(delivery_id)
+    explained = svc.webhooks.explain(found, attempts)
+    return _page("delivery", d=found,
+                 attempts=list(zip(attempts, explained.attempts, strict=True)),
+                 scheme=explained.scheme, signing_key=explained.key,
+                 resends=data.resends_of(svc, found),
                  partner=svc.partners.get(found.partner_id), live=found.status == "PENDING")
 
 
@@ -199,9 +198,7 @@ def advance_clock() -> Response:
         raise Pay1stError("VALIDATION_ERROR",
                           f"amount: expected a number of {unit} from 0 to 100 years in all; "
                           f"got {raw!r}")
-    svc = services()
-    svc.clock.advance(float(seconds))
-    svc.dispatcher.wake()  # retries and abandonment that just fell due run now
+    services().clock.advance(float(seconds))  # wakes the dispatcher: retries may fall due
     return redirect(url_for("dashboard.settings"), code=303)
 
 

@@ -12,16 +12,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pay1st_mock.records import (
+    Attempt,
+    Delivery,
+    Fulfilment,
+    JournalEntry,
+    Partner,
+    Payment,
+    Purchase,
+    StatusChange,
+)
 from pay1st_mock.services import Services
-from pay1st_mock.store.deliveries import Attempt, Delivery
-from pay1st_mock.store.journal import JournalEntry
-from pay1st_mock.store.partners import Partner
-from pay1st_mock.store.payments import Fulfilment, Payment, StatusChange
-from pay1st_mock.store.purchases import Purchase
 
 PAYMENT_STATUSES = ("NEW", "PENDING", "SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED")
 DELIVERY_STATUSES = ("PENDING", "DELIVERED", "EXHAUSTED", "SKIPPED")
-DELIVERY_KINDS = {"payment_event": "Payment Webhook Event", "summary": "Summary Webhook"}
 # Finding kinds as the journal records them, and the highlight each gets (warnings share one).
 FINDING_KINDS = ("schema", "signature", "token", "rule", "warning")
 IN_FLIGHT = frozenset({"NEW", "PENDING"})
@@ -119,13 +123,11 @@ def payment_view(svc: Services, reference: str, journal_limit: int = 200) -> Pay
     """The payment ``reference`` (404 when unknown) with its timeline."""
     payment = svc.payments.find(reference)
     partner = svc.partners.get(payment.partner_id)
-    with svc.db.read():  # deliveries and their attempts as of one moment (as the control API)
-        deliveries = [(d, svc.outbox.attempts(d)) for d in
-                      reversed(svc.outbox.search(None, reference, None, 1000))]
+    deliveries = list(reversed(svc.outbox.search_with_attempts(None, reference, None, 1000)))
     entries = list(reversed(svc.journal.search(None, reference, journal_limit)))
     view = PaymentView(payment, partner, svc.payments.history(payment),
                        svc.payments.fulfilments(payment), deliveries, entries,
-                       callback_urls(payment, partner), svc.purchases.for_payment(reference))
+                       callback_urls(payment, partner), svc.shop.purchase_for(reference))
     return replace(view, timeline=_timeline(view))
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, g
 
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.records import Partner
 from pay1st_mock.schemas import Finding
-from pay1st_mock.store.partners import Partner
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import (
     access_partner,

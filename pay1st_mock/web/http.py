@@ -16,9 +16,9 @@ from flask import Response, current_app, g, request
 from pay1st_mock import jsontext
 from pay1st_mock.domain.signatures import check_request_signature
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.records import Partner
 from pay1st_mock.schemas import Finding
 from pay1st_mock.services import EXTENSION_KEY, Services
-from pay1st_mock.store.partners import Partner
 from pay1st_mock.web.operations import current_operation
 
 WARNING_HEADER = "X-Pay1st-Mock-Warning"

@@ -17,8 +17,8 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from pay1st_mock.clock import isoformat
+from pay1st_mock.records import JournalEntry
 from pay1st_mock.schemas import Finding
-from pay1st_mock.store.journal import JournalEntry
 from pay1st_mock.web.http import add_findings, services
 
 PREFIX = "/api/pay1st"

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pay1st_mock.clock import isoformat
-from pay1st_mock.store.deliveries import Attempt, Delivery
-from pay1st_mock.store.partners import Partner
-from pay1st_mock.store.payments import Fulfilment, Payment, StatusChange
+from pay1st_mock.records import Attempt, Delivery, Fulfilment, Partner, Payment, StatusChange
 
 
 def created_payment(payment: Payment) -> dict[str, Any]:

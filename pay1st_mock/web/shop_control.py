@@ -9,11 +9,12 @@ from flask import Blueprint, Response
 from pay1st_mock.clock import isoformat
 from pay1st_mock.config import Callbacks
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.records import Exchange, Purchase
 from pay1st_mock.shop.purchases import Order
-from pay1st_mock.store.purchases import Exchange, Purchase
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import json_body, json_response, services
 from pay1st_mock.web.operations import Operation
+from pay1st_mock.webhooks.kinds import SummaryKind
 
 blueprint = Blueprint("shop_control", __name__, url_prefix="/_mock")
 
@@ -71,7 +72,7 @@ def create_purchase() -> Response:
     purchase, payment = svc.shop.buy(order, verdict, "control", Callbacks())
     svc.checkout.run(payment.reference, outcome, channel.id)
     summary = next((d for d in svc.outbox.search(None, payment.reference, None, 10)
-                    if d.kind == "summary"), None)
+                    if d.kind == SummaryKind.name), None)
     return json_response({
         "purchase": purchase_body(purchase),
         "userInfo": exchange_body(verdict.exchange),
@@ -84,7 +85,7 @@ def create_purchase() -> Response:
 def list_purchases() -> Response:
     """200 ``{purchases: [...]}``, newest first."""
     return json_response({"purchases": [purchase_body(p)
-                                        for p in services().purchases.search()]})
+                                        for p in services().shop.purchases()]})
 
 
 @blueprint.get("/exchanges")
@@ -92,4 +93,4 @@ def list_purchases() -> Response:
 def list_exchanges() -> Response:
     """200 ``{exchanges: [...]}``: every User Info Webhook call, newest first."""
     return json_response({"exchanges": [exchange_body(e)
-                                        for e in services().purchases.exchanges()]})
+                                        for e in services().shop.exchanges()]})

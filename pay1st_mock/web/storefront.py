@@ -17,12 +17,13 @@ from werkzeug.wrappers import Response
 
 from pay1st_mock.config import Callbacks
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.records import Payment
 from pay1st_mock.shop.catalogue import Product
 from pay1st_mock.shop.purchases import Order
 from pay1st_mock.shop.user_info import UserInfoResult
-from pay1st_mock.store.payments import Payment
 from pay1st_mock.web.http import basic_credentials, json_response, query_parameter, services
 from pay1st_mock.web.operations import BASIC_AUTH, Form, Operation, Param
+from pay1st_mock.webhooks.kinds import SummaryKind
 
 blueprint = Blueprint("shop", __name__, url_prefix="/shop", template_folder="templates")
 legacy = Blueprint("legacy", __name__, template_folder="templates")
@@ -150,7 +151,7 @@ def _receipt_callbacks(reference: str) -> Callbacks:
 def receipt(reference: str) -> tuple[str, int]:
     """The confirmation: the purchase, the payment's status, the Summary Webhook's delivery."""
     svc = services()
-    purchase = svc.purchases.for_payment(reference)
+    purchase = svc.shop.purchase_for(reference)
     if purchase is None:
         raise ShopPageError(404, "Unknown purchase", f"No Shop purchase is paid by {reference}.")
     payment = svc.payments.find(reference)
@@ -158,7 +159,8 @@ def receipt(reference: str) -> tuple[str, int]:
     deliveries = svc.outbox.search(None, reference, None, 10)
     return render_template("shop/receipt.html", purchase=purchase, payment=payment,
                            product=product, bundle=bundle,
-                           summary=next((d for d in deliveries if d.kind == "summary"), None)), 200
+                           summary=next((d for d in deliveries if d.kind == SummaryKind.name),
+                                        None)), 200
 
 
 @legacy.get("/payment")

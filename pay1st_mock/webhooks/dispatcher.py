@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from pay1st_mock.clock import Clock
 from pay1st_mock.faults import FaultBook
 from pay1st_mock.outbound import TooSlow, new_session, read_capped
-from pay1st_mock.store.deliveries import Attempt, Delivery, DeliveryRepository
+from pay1st_mock.records import Attempt, Delivery
+from pay1st_mock.store.deliveries import DeliveryRepository
 
 if TYPE_CHECKING:
     import requests

@@ -1,4 +1,5 @@
-"""What the control API (and later the dashboard) does with deliveries: look and resend."""
+"""What the control API and the dashboard do with deliveries: look (each delivery with its
+attempts, as of one moment) and resend."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from collections.abc import Callable
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.errors import Pay1stError
-from pay1st_mock.store.deliveries import Attempt, Delivery, DeliveryRepository
+from pay1st_mock.records import Attempt, Delivery
+from pay1st_mock.store.deliveries import DeliveryRepository
 
 
 class Outbox:
@@ -33,6 +35,21 @@ class Outbox:
     def attempts(self, delivery: Delivery) -> list[Attempt]:
         """Return the delivery's attempts, in order."""
         return self._deliveries.attempts(delivery.id)
+
+    def get_with_attempts(self, delivery_id: int) -> tuple[Delivery, list[Attempt]]:
+        """One delivery (404 when unknown) and its attempts, as of one moment: never an attempt
+        already logged while the delivery still says PENDING."""
+        with self._deliveries.consistent_read():
+            delivery = self.get(delivery_id)
+            return delivery, self.attempts(delivery)
+
+    def search_with_attempts(self, partner_id: int | None, reference: str | None,
+                             status: str | None, limit: int
+                             ) -> list[tuple[Delivery, list[Attempt]]]:
+        """Deliveries, newest first, each with its attempts, all as of one moment."""
+        with self._deliveries.consistent_read():
+            return [(d, self.attempts(d))
+                    for d in self.search(partner_id, reference, status, limit)]
 
     def resend(self, delivery_id: int) -> Delivery:
         """Queue the same body again as a new delivery (signed afresh when sent); returns it."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pay1st_mock.store.partners import Partner
-from pay1st_mock.store.payments import Payment
+from pay1st_mock.records import Partner, Payment
 
 # The statuses that send a Payment Webhook Event (design.md §3).
 WEBHOOK_STATUSES = frozenset({"PENDING", "SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED"})

@@ -1,0 +1,179 @@
+"""The records the emulator keeps: partners, payments, deliveries, purchases, journal entries and
+tokens, as plain frozen dataclasses.
+
+They sit below both the domain, which makes and reads them, and the store, which persists them,
+so neither depends on the other for its types and views never import the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pay1st_mock.config import Callbacks, PartnerConfig
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A stored partner: its configuration plus where it came from."""
+
+    config: PartnerConfig
+    origin: str  # 'sandbox', 'config' or 'api'
+    created_at: float
+
+    @property
+    def id(self) -> int:
+        """The numeric ``partnerId``."""
+        return self.config.id
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment as stored. ``callbacks`` and ``webhook_url`` are the per-request overrides."""
+
+    reference: str
+    partner_id: int
+    partner_reference: str
+    country_code: str
+    currency_code: str
+    amount: Decimal
+    status: str
+    callbacks: Callbacks
+    webhook_url: str | None
+    products: list[dict[str, Any]]
+    metadata: list[dict[str, Any]]
+    channel_id: int | None
+    channel_name: str | None
+    created_at: float
+    updated_at: float
+    step: str = "choose"
+    step_data: dict[str, Any] = field(default_factory=dict)
+    origin: str = "gateway"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of a payment's history."""
+
+    status: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """One fulfilled (or failed) line reported by the partner."""
+
+    sku: str
+    quantity: int
+    fulfilment_status: str
+    fulfilment_time: str | None
+    received_at: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook to deliver, with its retry state."""
+
+    id: int
+    partner_id: int
+    kind: str
+    reference: str
+    event: str
+    url: str | None
+    body: str
+    status: str
+    note: str | None
+    attempts: int
+    next_attempt_at: float | None
+    resend_of: int | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at delivering: what was sent and what came back."""
+
+    number: int
+    at: float
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    response_status: int | None
+    response_body: str | None
+    duration_ms: float
+    error: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        """A complete 2xx answer in time (a 2xx whose body was still arriving at the deadline
+        carries an error and does not count)."""
+        return (self.error is None and self.response_status is not None
+                and 200 <= self.response_status < 300)
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """A bundle bought for a player, paid by the payment ``payment_reference``."""
+
+    id: int
+    payment_reference: str
+    external_reference: str
+    product_id: int
+    bundle_id: int
+    quantity: int
+    country_code: str
+    player_id: str
+    user_id: str | None
+    source: str
+    platform: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One call to a partner endpoint and what came of it."""
+
+    id: int
+    partner_id: int
+    product_id: int | None
+    kind: str
+    request_url: str
+    response_status: int | None
+    response_body: str | None
+    duration_ms: float
+    verdict: str
+    message: str
+    findings: list[dict[str, str]]
+    at: float
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One gateway call as recorded (secrets already redacted)."""
+
+    id: int
+    partner_id: int | None
+    method: str
+    path: str
+    query: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int
+    response_body: str
+    duration_ms: float
+    reference: str | None
+    findings: list[dict[str, Any]]
+    at: float
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """What the emulator knows about an issued token."""
+
+    partner_id: int
+    kind: str  # 'access' or 'refresh'
+    issued_at: float
+    expires_at: float
+    revoked_at: float | None

@@ -1,0 +1,44 @@
+"""The store as one thing: the database and a repository per aggregate, opened together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pay1st_mock.config import Settings
+from pay1st_mock.store.database import Database
+from pay1st_mock.store.deliveries import DeliveryRepository
+from pay1st_mock.store.journal import JournalRepository
+from pay1st_mock.store.partners import PartnerRepository
+from pay1st_mock.store.payments import PaymentRepository
+from pay1st_mock.store.purchases import PurchaseRepository
+from pay1st_mock.store.tokens import TokenRepository
+
+
+@dataclass(frozen=True)
+class Repositories:
+    """Every repository over one database (``settings.data``: a directory or ``:memory:``)."""
+
+    db: Database
+    partners: PartnerRepository
+    payments: PaymentRepository
+    tokens: TokenRepository
+    deliveries: DeliveryRepository
+    purchases: PurchaseRepository
+    journal: JournalRepository
+
+    @classmethod
+    def open(cls, settings: Settings) -> Repositories:
+        """Open (or create) the database and the repositories, with the retention bounds."""
+        db = Database(settings.data)
+        return cls(db=db, partners=PartnerRepository(db), payments=PaymentRepository(db),
+                   tokens=TokenRepository(db),
+                   deliveries=DeliveryRepository(db, settings.deliveries_max_finished),
+                   purchases=PurchaseRepository(db),
+                   journal=JournalRepository(db, settings.journal_max_entries))
+
+    @property
+    def tenant_data(self) -> list[DeliveryRepository | PurchaseRepository | PaymentRepository
+                                  | TokenRepository | JournalRepository]:
+        """The repositories holding partners' data, in the order a partner reset empties them
+        (deliveries and purchases before the payments they point at)."""
+        return [self.deliveries, self.purchases, self.payments, self.tokens, self.journal]
