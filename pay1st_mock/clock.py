@@ -42,6 +42,11 @@ class Clock:
         """Return the emulator time in epoch seconds."""
         return self._source() + self._offset
 
+    def wall_now(self) -> float:
+        """The real time (the clock's source) in epoch seconds, whatever the offset: what
+        partners sign and check timestamps with."""
+        return self._source()
+
     def now_datetime(self) -> datetime:
         """Return the emulator time as an aware UTC datetime."""
         return datetime.fromtimestamp(self.now(), tz=UTC)

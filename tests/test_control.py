@@ -371,6 +371,14 @@ def test_clock_advance_expires_tokens(client: FlaskClient, sandbox: ClientPartne
     _error(sandbox.query(reference), 401, "EXPIRED_ACCESS_TOKEN")
 
 
+def test_after_the_clock_moves_a_refreshed_partner_signing_with_real_time_is_accepted(
+        client: FlaskClient, sandbox: ClientPartner) -> None:
+    client.post("/_mock/clock/advance", json={"seconds": 7200})
+    _error(sandbox.create(), 401, "EXPIRED_ACCESS_TOKEN")
+    sandbox.login()  # the partner refreshes (here: a new token), and signs with real UTC time
+    assert sandbox.create().status_code == 201
+
+
 @pytest.mark.parametrize("body", [{"seconds": -1}, {}, {"seconds": "60"}, {"secs": 5}])
 def test_clock_advance_rejects_bad_bodies(client: FlaskClient, body: dict[str, Any]) -> None:
     message = _error(client.post("/_mock/clock/advance", json=body), 400, "VALIDATION_ERROR")

@@ -239,3 +239,28 @@ def test_a_non_ascii_signature_is_an_invalid_signature() -> None:
     """Header text is Latin-1 on the wire; 'é' × 64 must be refused, not crash the compare."""
     message = refused("INVALID_SIGNATURE", "\u00e9" * 64)
     assert "64 hex characters" in message
+
+
+# --- a moved emulator clock never refuses a partner signing with the real time -----------------
+
+def test_a_moved_clock_accepts_timestamps_near_either_clock() -> None:
+    signature = sign_request(KEY, TIMESTAMP, BODY)
+    moved = NOW + 3600  # a test moved the emulator clock an hour ahead of the real time
+    check_request_signature(signing_key=KEY, timestamp=TIMESTAMP, signature=signature,
+                            body=BODY, now=moved, tolerance=300, required=True, wall=NOW)
+    ahead = datetime.fromtimestamp(moved, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    check_request_signature(signing_key=KEY, timestamp=ahead,
+                            signature=sign_request(KEY, ahead, BODY), body=BODY, now=moved,
+                            tolerance=300, required=True, wall=NOW)
+
+
+def test_outside_both_windows_names_both_clocks() -> None:
+    with pytest.raises(Pay1stError) as caught:
+        check_request_signature(signing_key=KEY, timestamp=TIMESTAMP, signature="0" * 64,
+                                body=BODY, now=NOW + 7200, tolerance=300, required=True,
+                                wall=NOW + 1000)
+    message = caught.value.message
+    assert caught.value.code == "TIMESTAMP_OUT_OF_WINDOW"
+    assert "1000 s behind the current UTC time" in message
+    assert "7200 s behind the emulator clock, which was moved" in message
+    assert message.endswith("the window is ±300 s: sign with the current UTC time")

@@ -58,11 +58,14 @@ def parse_timestamp(text: str) -> float:
 
 
 def check_request_signature(*, signing_key: str, timestamp: str | None, signature: str | None,
-                            body: bytes, now: float, tolerance: float, required: bool) -> None:
+                            body: bytes, now: float, tolerance: float, required: bool,
+                            wall: float | None = None) -> None:
     """Verify a request's signature headers; raise ``Pay1stError`` saying what to change.
 
     With ``required`` False (GET requests), absent headers are fine, but present ones are checked
-    over an empty body (design.md §3).
+    over an empty body (design.md §3). ``now`` is the emulator clock and ``wall`` the real UTC
+    time: X-TIMESTAMP may be within ``tolerance`` of either, so a partner that signs with the
+    real time is never refused because a test moved the emulator clock.
     """
     if timestamp is None and signature is None:
         if required:
@@ -76,19 +79,30 @@ def check_request_signature(*, signing_key: str, timestamp: str | None, signatur
         raise Pay1stError("MISSING_SIGNATURE",
                           f"{present} arrived without {missing}; send both headers")
     moment = parse_timestamp(timestamp)
-    drift = moment - now
-    if abs(drift) > tolerance:
-        side = "ahead of" if drift > 0 else "behind"
-        raise Pay1stError(
-            "TIMESTAMP_OUT_OF_WINDOW",
-            f"X-TIMESTAMP {timestamp} is {abs(drift):.0f} s {side} the emulator clock "
-            f"({isoformat(now)}); the window is ±{tolerance:.0f} s: sign with the current UTC time")
+    _check_window(timestamp, moment, now, wall, tolerance)
     received = signature.strip()
     if verify_request(signing_key, timestamp, body, received):
         return
     expected = sign_request(signing_key, timestamp, body)
     raise Pay1stError("INVALID_SIGNATURE",
                       _mismatch_message(signing_key, timestamp, body, received, expected))
+
+
+def _check_window(timestamp: str, moment: float, now: float, wall: float | None,
+                  tolerance: float) -> None:
+    """TIMESTAMP_OUT_OF_WINDOW unless ``moment`` is within ``tolerance`` of the emulator clock
+    or of the real time."""
+    clocks = [("the emulator clock", now)]
+    if wall is not None and abs(wall - now) >= 1:  # the emulator clock was moved
+        clocks = [("the current UTC time", wall), ("the emulator clock, which was moved", now)]
+    if any(abs(moment - at) <= tolerance for _, at in clocks):
+        return
+    drifts = [f"{abs(moment - at):.0f} s {'ahead of' if moment > at else 'behind'} {name} "
+              f"({isoformat(at)})" for name, at in clocks]
+    raise Pay1stError(
+        "TIMESTAMP_OUT_OF_WINDOW",
+        f"X-TIMESTAMP {timestamp} is {' and '.join(drifts)}; the window is ±{tolerance:.0f} s: "
+        "sign with the current UTC time")
 
 
 def _mismatch_message(key: str, timestamp: str, body: bytes, received: str, expected: str) -> str:

@@ -174,7 +174,7 @@ def verify_signature(partner: Partner) -> None:
         check_request_signature(
             signing_key=partner.config.signing_key, timestamp=timestamp, signature=signature,
             body=body, now=svc.clock.now(), tolerance=svc.settings.timestamp_tolerance_seconds,
-            required=required)
+            required=required, wall=svc.clock.wall_now())
     except Pay1stError as error:
         expected = ((timestamp or "") + body.decode("utf-8", "replace")
                     if error.code == "INVALID_SIGNATURE" else None)
