@@ -85,14 +85,20 @@ class Emulator:
         return found
 
     def journal(self, reference: str | None = None, limit: int = 200,
-                own_calls: bool = False) -> list[dict[str, Any]]:
+                own_calls: bool = False, unattributed: bool = False) -> list[dict[str, Any]]:
         """The partner's calls to the emulator, newest first; the runner's own calls made with
-        the partner's credentials (``create_payment``) are left out unless ``own_calls``."""
+        the partner's credentials (``create_payment``) are left out unless ``own_calls``.
+        ``unattributed`` adds the calls no partner could be identified for (no or a misplaced
+        token), which may be this partner's."""
         params: dict[str, Any] = {"partnerId": self.partner_id, "limit": limit}
         if reference:
             params["reference"] = reference
         entries: list[dict[str, Any]] = self.control_json("GET", "/journal",
                                                           params=params)["entries"]
+        if unattributed:
+            anyone = self.control_json("GET", "/journal", params={"limit": limit})["entries"]
+            entries = sorted([*entries, *(e for e in anyone if e["partnerId"] is None)],
+                             key=lambda e: e["id"], reverse=True)
         if own_calls:
             return entries
         return [e for e in entries

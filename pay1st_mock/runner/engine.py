@@ -17,6 +17,7 @@ from pay1st_mock.runner.events import (
     ERROR,
     FAILED,
     PASSED,
+    SKIPPED,
     Event,
     RunFinished,
     RunStarted,
@@ -60,7 +61,9 @@ class Engine:
                     results.append(event)
                 yield event
         passed = sum(1 for r in results if r.outcome == PASSED)
-        yield RunFinished(passed, len(results) - passed, _ms_since(started), results)
+        skipped = sum(1 for r in results if r.outcome == SKIPPED)
+        yield RunFinished(passed, len(results) - passed - skipped, _ms_since(started), results,
+                          skipped)
 
     def run_scenario(self, scenario: Scenario) -> Iterator[Event]:
         """Yield ``ScenarioStarted``, a ``StepFinished`` per step run, ``ScenarioFinished``.
@@ -73,6 +76,10 @@ class Engine:
         steps_data: dict[str, Any] = {}
         context = Context({"vars": state.variables, "steps": steps_data, "env": self.env,
                            **self.target.template_namespaces()}, make_fake(state.random))
+        missing = self._undeclared(scenario)
+        if missing:
+            yield ScenarioFinished(scenario, SKIPPED, _ms_since(started), [], [missing])
+            return
         problem = self._prepare(scenario, state, context)
         if problem:
             yield ScenarioFinished(scenario, ERROR, _ms_since(started), [], [problem])
@@ -88,6 +95,14 @@ class Engine:
                 break
         outcome = next((s.outcome for s in finished if s.outcome != PASSED), PASSED)
         yield ScenarioFinished(scenario, outcome, _ms_since(started), finished)
+
+    def _undeclared(self, scenario: Scenario) -> str | None:
+        """Why the scenario is skipped: it needs a test player the config does not name (the
+        docs cannot tell the emulator who is suspended; only the partner can)."""
+        if "suspended_player" in scenario.requires and not self.target.suspended_player_id:
+            return ("skipped: this scenario needs a player who exists but is suspended; name one "
+                    "with [run] suspended_player_id in the config (docs/scenarios.md)")
+        return None
 
     def _prepare(self, scenario: Scenario, state: RunState, context: Context) -> str | None:
         """Check what the scenario needs and note where its journal starts; a reason if not."""
@@ -144,8 +159,10 @@ class Engine:
                     exchange.status is None or exchange.status >= 300):
                 refusal = _refusal(exchange.status, exchange.response_body)
                 failures.append(f"{prefix}the emulator refused: {refusal}")
-            failures += [f"{prefix}{unmet}"
-                         for unmet in run_checks(expect, observation.subject, self.schemas)]
+            unmet = run_checks(expect, observation.subject, self.schemas)
+            failures += [f"{prefix}{each}" for each in unmet]
+            if unmet:
+                failures += list(observation.hints)
         return failures
 
     def _seed_of(self, scenario: Scenario, journal_floor: int) -> str | None:

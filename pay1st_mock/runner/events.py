@@ -73,6 +73,7 @@ class RunFinished:
     failed: int
     duration_ms: float
     results: list[ScenarioFinished]
+    skipped: int = 0  # scenarios needing what the partner under test does not declare
 
 
 Event = RunStarted | ScenarioStarted | StepFinished | ScenarioFinished | RunFinished

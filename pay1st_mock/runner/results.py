@@ -59,6 +59,7 @@ class Observation:
 
     exchange: Exchange
     subject: Subject
+    hints: tuple[str, ...] = ()  # added to the report when a check on it fails
 
 
 def parse_body(text: str) -> Any:

@@ -93,6 +93,17 @@ def compact_json(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def written(body: Any, body_format: str = "compact", float_fields: tuple[str, ...] = ()) -> bytes:
+    """A webhook body's bytes: ``compact``, or ``pretty`` — indented, ``/`` escaped as ``\\/``
+    and the ``float_fields`` written as ``100.0`` — bytes no JSON re-serialisation gives back,
+    so only a partner that verifies the raw bytes accepts them."""
+    if body_format == "compact":
+        return compact_json(body)
+    shown = {k: float(v) if k in float_fields and isinstance(v, int | float)
+             and not isinstance(v, bool) else v for k, v in body.items()}
+    return json.dumps(shown, indent=2).replace("/", "\\/").encode()
+
+
 def as_number(value: Any) -> int | float:
     """A price as JSON shows it: ``1000``, not ``1000.0``."""
     return int(value) if value == int(value) else float(value)

@@ -36,6 +36,8 @@ class Target:
     currency: str
     hooks_url: str | None = None
     player_id: str = "player-1"
+    suspended_player_id: str | None = None
+    partner_action_seconds: float = 30.0
     webhook_timeout_seconds: float = Settings.webhook_timeout_seconds
     user_info_timeout_seconds: float = Settings.user_info_timeout_seconds
 
@@ -50,10 +52,12 @@ class Target:
         """``partner``, ``product``, ``bundle`` and ``limits`` as scenario templates see them."""
         partner = {"id": self.partner.id, "code": self.partner.code,
                    "webhook_url": self.partner.webhook_url, "hooks_url": self.hooks_url,
-                   "player_id": self.player_id, "country": self.country,
+                   "player_id": self.player_id,
+                   "suspended_player_id": self.suspended_player_id, "country": self.country,
                    "currency": self.currency}
         limits = {"webhook_timeout_ms": round(self.webhook_timeout_seconds * 1000),
-                  "user_info_timeout_ms": round(self.user_info_timeout_seconds * 1000)}
+                  "user_info_timeout_ms": round(self.user_info_timeout_seconds * 1000),
+                  "partner_action_seconds": self.partner_action_seconds}
         product: dict[str, Any] = {}
         bundle: dict[str, Any] = {}
         if self.product is not None:
@@ -144,5 +148,8 @@ def build_target(settings: Settings) -> Target:
                   currency=country.currency if country else "NGN",
                   hooks_url=settings.run.get("hooks_url"),
                   player_id=settings.run.get("player_id", Target.player_id),
+                  suspended_player_id=settings.run.get("suspended_player_id"),
+                  partner_action_seconds=settings.run.get("partner_action_seconds",
+                                                          Target.partner_action_seconds),
                   webhook_timeout_seconds=settings.webhook_timeout_seconds,
                   user_info_timeout_seconds=settings.user_info_timeout_seconds)

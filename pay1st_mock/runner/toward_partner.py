@@ -8,16 +8,17 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pay1st_mock.runner.hints import refused_signature_hint
 from pay1st_mock.runner.http import send
 from pay1st_mock.runner.results import Observation, subject_of
 from pay1st_mock.runner.steps_state import (
     RunState,
     StepError,
     as_number,
-    compact_json,
     emulator_call,
     product_of,
     query_text,
+    written,
 )
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 from pay1st_mock.webhooks.payloads import customer_of, event_body
@@ -45,15 +46,16 @@ def summary_webhook(state: RunState, args: Mapping[str, Any],
     if not product.summary_url:
         raise StepError("the partner under test has no Summary Webhook URL: set summary_url "
                         "in its [[products]] entry, or pass --partner-url")
-    price = bundle.prices.get(state.target.country, 0)
+    price, quantity = bundle.prices.get(state.target.country, 0), args.get("quantity", 1)
+    # As the Shop sends it (ShopService.summary_body): amount and tokens for every bundle bought.
     body = {"reference": state.reference(), "playerId": state.player_id(),
-            "productBundleId": bundle.id, "amount": int(price * 100),
-            "currency": state.target.currency, "tokensPurchased": bundle.tokens,
+            "productBundleId": bundle.id, "amount": int(price * quantity * 100),
+            "currency": state.target.currency, "tokensPurchased": bundle.tokens * quantity,
             "digitalCurrency": {"name": product.currency_name, "code": product.currency_code},
             "status": "SUCCESSFUL", "externalReference": state.uuid(),
-            "productBundleExternalId": bundle.sku, "quantity": 1,
+            "productBundleExternalId": bundle.sku, "quantity": quantity,
             "paymentMethod": "Visa / Mastercard", **args.get("body", {})}
-    raw = compact_json(body)
+    raw = written(body, args.get("body_format", "compact"))
     signature = args.get("signature", "valid")
     if signature == "stale":
         raise StepError("summary_webhook: Summary Webhooks carry no timestamp, so 'stale' does "
@@ -62,7 +64,8 @@ def summary_webhook(state: RunState, args: Mapping[str, Any],
     if signature != "missing":
         password = product.password + ("-wrong" if signature == "wrong" else "")
         headers["X-SIGNATURE"] = sign_summary(summary_key(product.username, password), raw)
-    return _post_repeatedly(state, product.summary_url, raw, lambda: headers, args, expect)
+    return _post_repeatedly(state, product.summary_url, raw, lambda: headers, args, expect,
+                            "summary")
 
 
 def payment_webhook(state: RunState, args: Mapping[str, Any],
@@ -75,10 +78,10 @@ def payment_webhook(state: RunState, args: Mapping[str, Any],
     body = _event_body(state, args.get("reference"))
     body["status"] = args.get("status", body["status"])
     body.update(args.get("body", {}))
-    raw = compact_json(body)
+    raw = written(body, args.get("body_format", "compact"), float_fields=("orderAmount",))
     signature = args.get("signature", "valid")
     key = state.target.partner.signing_key
-    age = args.get("timestamp_age_seconds", 600) if signature == "stale" else 0
+    age = args.get("timestamp_age_seconds", 600 if signature == "stale" else 0)
 
     def headers() -> dict[str, str]:  # a fresh timestamp per delivery, as a real resend has
         stamp = (datetime.now(UTC) - timedelta(seconds=age)).isoformat(
@@ -91,7 +94,7 @@ def payment_webhook(state: RunState, args: Mapping[str, Any],
             sent["X-SIGNATURE"] = sign_request(signing_key, stamp, raw)
         return sent
 
-    return _post_repeatedly(state, url, raw, headers, args, expect)
+    return _post_repeatedly(state, url, raw, headers, args, expect, "payment_event")
 
 
 def _event_body(state: RunState, reference: str | None) -> dict[str, Any]:
@@ -117,12 +120,20 @@ def _event_body(state: RunState, reference: str | None) -> dict[str, Any]:
 
 
 def _post_repeatedly(state: RunState, url: str, raw: bytes, headers: Callable[[], dict[str, str]],
-                     args: Mapping[str, Any], expect: Mapping[str, Any]) -> list[Observation]:
+                     args: Mapping[str, Any], expect: Mapping[str, Any],
+                     kind: str) -> list[Observation]:
     observations = []
     for _ in range(args.get("repeat", 1)):
-        exchange = send(state.session, "POST", url, headers=headers(), data=raw,
+        sent = headers()
+        exchange = send(state.session, "POST", url, headers=sent, data=raw,
                         timeout=state.partner_timeout(expect))
-        observations.append(Observation(exchange, subject_of(exchange)))
+        hint = None
+        if args.get("signature", "valid") == "valid":
+            text = raw.decode("utf-8", "replace")
+            signed = text.strip() if kind == "summary" else sent.get("X-TIMESTAMP", "") + text
+            hint = refused_signature_hint(kind, exchange.status, signed, sent.get("X-SIGNATURE"))
+        observations.append(Observation(exchange, subject_of(exchange),
+                                        (hint,) if hint else ()))
     return observations
 
 

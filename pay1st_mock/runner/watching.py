@@ -7,23 +7,40 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from pay1st_mock.runner.hints import refused_signature_hint
 from pay1st_mock.runner.results import Exchange, Observation, Subject, parse_body
 from pay1st_mock.runner.steps_state import POLL_SECONDS, RunState, StepFailed, emulator_call
+
+DELIVERY_MARGIN_SECONDS = 5.0  # past the webhook timeout, for the attempt to be logged
 
 
 def wait_for_call(state: RunState, args: Mapping[str, Any],
                   expect: Mapping[str, Any]) -> list[Observation]:
-    """Wait for the partner's call to the emulator; checks read what the partner sent."""
-    within = args.get("within_seconds", 5)
+    """Wait for the partner's call to the emulator; checks read what the partner sent.
+
+    With no ``within_seconds`` it waits ``[run] partner_action_seconds`` (30 s by default): the
+    docs set no deadline for the partner's own actions, so only a generous one is fair.
+    """
+    within = args.get("within_seconds", state.target.partner_action_seconds)
     deadline = time.monotonic() + within
     while True:
         calls = _calls(state, args)
         if calls:
             return [_journaled(calls[-1])]
         if time.monotonic() >= deadline:
-            raise StepFailed(f"the partner did not call {_call_name(args)} within {within:g} s; "
-                             + _seen(state, args.get("reference")))
+            break
         time.sleep(POLL_SECONDS)
+    # Not for this reference: did it call the same endpoint otherwise (a wrong reference, a
+    # refused token)? Then say what the emulator answered, which says what to fix.
+    elsewhere = _calls(state, {**args, "reference": None}, unattributed=True)
+    if elsewhere:
+        raise StepFailed(
+            f"the partner called {_call_name({**args, 'reference': None})} "
+            f"{len(elsewhere)} time(s) in this scenario, but never for {args.get('reference')} "
+            f"within {within:g} s; {_answers(elsewhere)}",
+            [_journaled(call) for call in elsewhere[-3:]])
+    raise StepFailed(f"the partner did not call {_call_name(args)} within {within:g} s; "
+                     + _seen(state, args.get("reference")))
 
 
 def no_call(state: RunState, args: Mapping[str, Any],
@@ -35,32 +52,48 @@ def no_call(state: RunState, args: Mapping[str, Any],
     if len(calls) > at_most:
         allowed = "none" if at_most == 0 else f"at most {at_most}"
         raise StepFailed(f"the partner called {_call_name(args)} {len(calls)} time(s) in this "
-                         f"scenario; expected {allowed}",
+                         f"scenario; expected {allowed}; {_answers(calls)}",
                          [_journaled(call) for call in calls])
     return []
 
 
 def wait_for_delivery(state: RunState, args: Mapping[str, Any],
                       expect: Mapping[str, Any]) -> list[Observation]:
-    """Wait until the emulator's webhook for ``reference`` got an answer (or gave up)."""
+    """Wait until the emulator's webhook for ``reference`` got an answer (or gave up).
+
+    It waits at least the webhook timeout plus a margin, so a partner that answers within the
+    timeout is never failed for being slow.
+    """
     reference, event = args["reference"], args.get("event")
-    within = args.get("within_seconds", 5)
+    timeout = state.target.webhook_timeout_seconds
+    within = max(args.get("within_seconds", 0), timeout + DELIVERY_MARGIN_SECONDS)
     deadline = time.monotonic() + within
     while True:
         deliveries = [d for d in emulator_call(lambda: state.emulator.deliveries(reference))
                       if event is None or d["event"] == event]
         answered = [d for d in deliveries if d["attempts"] or d["status"] == "SKIPPED"]
         if answered:
-            return [_attempt_observation(answered[0])]
+            return [_attempt_observation(answered[0], timeout, expect)]
         if time.monotonic() >= deadline:
             what = f"{event} delivery" if event else "delivery"
-            seen = ", ".join(f"#{d['id']} {d['event']} {d['status']}" for d in deliveries)
+            seen = "; ".join(_delivery_state(d) for d in deliveries)
             raise StepFailed(f"no webhook {what} for {reference} was answered within "
-                             f"{within:g} s; deliveries: {seen or 'none'}")
+                             f"{within:g} s (the webhook timeout is {timeout:g} s); "
+                             f"deliveries: {seen or 'none'}")
         time.sleep(POLL_SECONDS)
 
 
-def _attempt_observation(delivery: dict[str, Any]) -> Observation:
+def _delivery_state(delivery: dict[str, Any]) -> str:
+    """``delivery #5 (payment status SUCCESSFUL): still waiting for a 2xx, 1 attempt so far``."""
+    state = {"PENDING": "still waiting for a 2xx", "DELIVERED": "delivered (answered 2xx)",
+             "EXHAUSTED": "given up after every retry", "SKIPPED": "not sent"}.get(
+        delivery["status"], delivery["status"])
+    return (f"delivery #{delivery['id']} (payment status {delivery['event']}): {state}, "
+            f"{len(delivery['attempts'])} attempt(s) so far")
+
+
+def _attempt_observation(delivery: dict[str, Any], timeout: float,
+                         expect: Mapping[str, Any]) -> Observation:
     if not delivery["attempts"]:
         raise StepFailed(f"the webhook was not sent: {delivery.get('note') or 'no URL'}; set the "
                          "partner's webhook_url (or pass --partner-url)")
@@ -69,21 +102,50 @@ def _attempt_observation(delivery: dict[str, Any]) -> Observation:
                         status=attempt["responseStatus"], response_body=attempt["responseBody"]
                         or "", latency_ms=attempt["durationMs"], error=attempt["error"],
                         label=f"the emulator's {delivery['event']} webhook, attempt "
-                              f"{attempt['number']} (delivery #{delivery['id']}, "
+                              f"{attempt['number']} (delivery #{delivery['id']}: "
                               f"{delivery['status']})")
+    slow = attempt["durationMs"] >= timeout * 1000 * 0.95 and attempt["responseStatus"] is None
+    if slow and "status" in expect:
+        raise StepFailed(
+            f"the partner did not answer the {delivery['event']} webhook within the webhook "
+            f"timeout of {timeout:g} s ([webhooks] timeout_seconds): the attempt was cut off "
+            f"after {attempt['durationMs'] / 1000:.1f} s ({attempt['error']}); answer 2xx at "
+            "once and do slow work afterwards", [Observation(exchange, Subject())])
+    headers = attempt["requestHeaders"]
+    timestamp = headers.get("X-TIMESTAMP", "")
+    body = attempt["requestBody"]
+    signed = body.strip() if delivery["kind"] == "summary" else timestamp + body
+    hint = refused_signature_hint(delivery["kind"], attempt["responseStatus"], signed,
+                                  headers.get("X-SIGNATURE"))
     return Observation(exchange, Subject(status=attempt["responseStatus"],
                                          body=parse_body(attempt["responseBody"] or ""),
                                          latency_ms=attempt["durationMs"],
-                                         extra={"delivery": delivery}))
+                                         extra={"delivery": delivery}),
+                       (hint,) if hint else ())
 
 
-def _calls(state: RunState, args: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The partner's matching calls during this scenario, oldest first."""
+def _calls(state: RunState, args: Mapping[str, Any],
+           unattributed: bool = False) -> list[dict[str, Any]]:
+    """The partner's matching calls during this scenario, oldest first; with ``unattributed``
+    also calls no partner could be identified for (a token in the wrong header, say)."""
     method = args.get("method", "POST").upper()
-    entries = emulator_call(lambda: state.emulator.journal(args.get("reference")))
+    entries = emulator_call(lambda: state.emulator.journal(args.get("reference"),
+                                                           unattributed=unattributed))
     return [e for e in reversed(entries)
             if e["id"] > state.journal_floor and e["method"] == method
             and e["path"] == args["path"]]
+
+
+def _answers(calls: list[dict[str, Any]]) -> str:
+    """``the emulator answered 404 PAYMENT_NOT_FOUND: <its message>`` for each distinct answer."""
+    seen: dict[str, None] = {}
+    for call in calls:
+        body = parse_body(call["responseBody"])
+        if isinstance(body, dict) and "errorMessage" in body:
+            seen[f"{call['status']} {body.get('errorCode', '')}: {body['errorMessage']}"] = None
+        else:
+            seen[str(call["status"])] = None
+    return "the emulator answered " + "; then ".join(seen)
 
 
 def _journaled(entry: dict[str, Any]) -> Observation:

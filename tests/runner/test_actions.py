@@ -267,21 +267,25 @@ def test_no_call_fails_with_the_count_and_shows_the_calls() -> None:
         strict = eager.run_one(document({"name": "none", "no_call": {
             "path": FULFILMENTS, "for_seconds": 0.1}}))
     last = result.steps[-1]
-    assert last.failures == [f"the partner called POST {FULFILMENTS} for {reference} 2 time(s) in "
-                             "this scenario; expected at most 1"]
+    assert last.failures == [
+        f"the partner called POST {FULFILMENTS} for {reference} 2 time(s) in this scenario; "
+        "expected at most 1; the emulator answered 200; then 400 FULFILMENT_QUANTITY_EXCEEDED: "
+        "$.products[0]: 2 unit(s) of SKU 'CRE-11' fulfilled in all, but 1 were paid for; "
+        "fulfil each unit once"]
     assert [o.exchange.label for o in last.observations] == [
         "the partner's call, as the emulator recorded it"] * 2
     assert [o.subject.status for o in last.observations] == [200, 400]
     assert only_step(strict) == (PASSED, []), "calls of an earlier scenario do not count"
 
 
-def test_wait_for_delivery_that_times_out_lists_the_deliveries(r: Rig) -> None:
-    result = r.run_one(document(CREATE, {"name": "d", "wait_for_delivery": {
-        "reference": "{{ vars.ref }}", "event": "SUCCESSFUL", "within_seconds": 0.2}}))
+def test_wait_for_delivery_that_times_out_lists_the_deliveries() -> None:
+    with rig(webhook_timeout=0.1) as quick:
+        result = quick.run_one(document(CREATE, {"name": "d", "wait_for_delivery": {
+            "reference": "{{ vars.ref }}", "event": "SUCCESSFUL", "within_seconds": 0.2}}))
     reference = result.steps[0].captured["ref"]
     assert result.steps[-1].failures == [
-        f"no webhook SUCCESSFUL delivery for {reference} was answered within 0.2 s; "
-        "deliveries: none"]
+        f"no webhook SUCCESSFUL delivery for {reference} was answered within 5.1 s "
+        "(the webhook timeout is 0.1 s); deliveries: none"]
 
 
 # --- http ----------------------------------------------------------------------------------------

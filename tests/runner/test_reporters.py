@@ -233,7 +233,8 @@ def test_json_report_fields(tmp_path: Path) -> None:
     report = json.loads(path.read_text(encoding="utf-8"))
     assert {k: v for k, v in report.items() if k != "scenarios"} == {
         "version": 1, "tool": f"pay1st-mock {__version__}", "server": "http://127.0.0.1:1",
-        "partner": "SANDBOX (partnerId 1)", "passed": 1, "failed": 2, "durationMs": 2500.0}
+        "partner": "SANDBOX (partnerId 1)", "passed": 1, "failed": 2, "skipped": 0,
+        "durationMs": 2500.0}
     ok, bad, errored = report["scenarios"]
     assert ok == {"name": "User Info answers", "file": "pack/shop/ok.json", "style": "shop",
                   "tags": ["shop"], "outcome": PASSED, "durationMs": 20.0, "failures": [],

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from pay1st_mock.runner.events import (
     PASSED,
+    SKIPPED,
     Event,
     RunFinished,
     RunStarted,
@@ -40,18 +41,21 @@ class ConsoleReporter:
         if event.outcome == PASSED:
             self._write(f"PASSED  {event.duration_ms / 1000:.2f} s")
             return
+        if event.outcome == SKIPPED:
+            self._write(f"SKIPPED  {event.failures[0] if event.failures else ''}")
+            return
         self._write(failure_report(event, indent="    "))
         self._write(f"FAILED  {event.duration_ms / 1000:.2f} s")
 
     def _run_finished(self, event: RunFinished) -> None:
-        failed = [r for r in event.results if r.outcome != PASSED]
+        failed = [r for r in event.results if r.outcome not in (PASSED, SKIPPED)]
         if failed:
             self._write("\nFailed scenarios:")
             for result in failed:
                 first = (result.messages() or ["(no reason recorded)"])[0]
                 self._write(f"  {result.scenario.file}: {result.scenario.name}: {first}")
         self._write(f"\nRan {len(event.results)} scenario(s) in {event.duration_ms / 1000:.2f} s")
-        self._write(summary_line(event.passed, event.failed))
+        self._write(summary_line(event.passed, event.failed, event.skipped))
 
     def _write(self, text: str) -> None:
         print(text, file=self.out, flush=True)

@@ -23,6 +23,7 @@ class JsonReporter:
             self.report |= {"server": event.server_url, "partner": event.partner}
         elif isinstance(event, RunFinished):
             self.report |= {"passed": event.passed, "failed": event.failed,
+                            "skipped": event.skipped,
                             "durationMs": round(event.duration_ms, 3),
                             "scenarios": [scenario_data(r) for r in event.results]}
 

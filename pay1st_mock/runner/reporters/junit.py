@@ -6,7 +6,15 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from pay1st_mock.runner.events import ERROR, PASSED, Event, RunFinished, ScenarioFinished
+from pay1st_mock.runner.events import (
+    ERROR,
+    FAILED,
+    PASSED,
+    SKIPPED,
+    Event,
+    RunFinished,
+    ScenarioFinished,
+)
 from pay1st_mock.runner.reporters.text import failure_report, step_line
 
 
@@ -45,7 +53,9 @@ def _testcase(suite: ET.Element, result: ScenarioFinished, style: str) -> None:
     case = ET.SubElement(suite, "testcase", name=_xml(result.scenario.name),
                          classname=f"pay1st-mock.{style}", file=_xml(result.scenario.file),
                          time=f"{result.duration_ms / 1000:.3f}")
-    if result.outcome != PASSED:
+    if result.outcome == SKIPPED:
+        ET.SubElement(case, "skipped", message=_xml((result.failures or ["skipped"])[0]))
+    elif result.outcome != PASSED:
         tag = "error" if result.outcome == ERROR else "failure"
         first = (result.messages() or ["failed"])[0]
         failure = ET.SubElement(case, tag, message=_xml(first), type=result.outcome)
@@ -63,5 +73,6 @@ def _xml(text: str) -> str:
 
 def _counts(results: list[ScenarioFinished]) -> dict[str, str]:
     return {"tests": str(len(results)),
-            "failures": str(sum(1 for r in results if r.outcome not in (PASSED, ERROR))),
-            "errors": str(sum(1 for r in results if r.outcome == ERROR)), "skipped": "0"}
+            "failures": str(sum(1 for r in results if r.outcome == FAILED)),
+            "errors": str(sum(1 for r in results if r.outcome == ERROR)),
+            "skipped": str(sum(1 for r in results if r.outcome == SKIPPED))}

@@ -62,6 +62,6 @@ def _body(text: str, indent: str) -> list[str]:
     return shown
 
 
-def summary_line(passed: int, failed: int) -> str:
-    """The final line: ``N passed, N failed``."""
-    return f"{passed} passed, {failed} failed"
+def summary_line(passed: int, failed: int, skipped: int = 0) -> str:
+    """The final line: ``N passed, N failed`` (and ``, N skipped`` when some were)."""
+    return f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
