@@ -16,6 +16,13 @@ against your app as that partner; a failed scenario fails the test with the runn
 ``pay1st_partner.advance_clock`` moves the clock of the whole server: tests that use it should
 not run alongside time-sensitive tests in one process.
 
+``pay1st_webhook_listener`` (per test) stands in for your webhook endpoint: a
+``pay1st_mock.listener.WebhookListener`` on 127.0.0.1:<free port> that records every request.
+Point a payment's ``webhookUrl`` at ``f"{pay1st_webhook_listener.url}/any/path"``; then
+``pay1st_webhook_listener.wait_for(2)`` returns the first two webhooks (``.json()``,
+``.headers``, the raw ``.body`` to check the signature) or fails naming what did arrive, and
+``pay1st_webhook_listener.answer_with([500])`` makes it fail the next delivery attempt.
+
 Options: ``--pay1st-mock-url URL`` (or ini ``pay1st_mock_url``) uses an emulator you started
 yourself; ``--pay1st-mock-seed N`` (or ini ``pay1st_mock_seed``) seeds the in-process one.
 """
@@ -32,6 +39,7 @@ if TYPE_CHECKING:  # the emulator is imported only when a fixture is used
 
     from pay1st_mock.client import PartnerClient
     from pay1st_mock.config import Settings
+    from pay1st_mock.listener import WebhookListener
     from pay1st_mock.runner.events import RunFinished
 
 
@@ -97,6 +105,15 @@ def pay1st_partner(pay1st_url: str) -> Iterator[PartnerClient]:
         yield partner
     finally:
         partner.reset()
+
+
+@pytest.fixture
+def pay1st_webhook_listener() -> Iterator[WebhookListener]:
+    """A webhook endpoint for this test alone that records what it receives."""
+    from pay1st_mock.listener import WebhookListener
+
+    with WebhookListener() as listener:
+        yield listener
 
 
 @pytest.fixture

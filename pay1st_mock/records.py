@@ -177,3 +177,28 @@ class TokenRecord:
     issued_at: float
     expires_at: float
     revoked_at: float | None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One fact the emulator observed about a partner's integration (go-live checklist)."""
+
+    partner_id: int
+    name: str
+    reference: str  # the payment it is about; '' when none
+    ok: bool  # a success; False: a problem
+    message: str
+    evidence: dict[str, Any]
+    first_at: float
+    at: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A checklist item a person ticked (or unticked) by hand."""
+
+    partner_id: int
+    item: str
+    done: bool
+    note: str
+    at: float

@@ -13,21 +13,24 @@ from dataclasses import dataclass, field
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings
 from pay1st_mock.domain.catalogue import Catalogue
+from pay1st_mock.domain.checklist import ChecklistService, ConfigFacts
 from pay1st_mock.domain.checkout import Checkout
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
 from pay1st_mock.domain.tokens import TokenService
 from pay1st_mock.faults import FaultBook
 from pay1st_mock.randomness import Randomness, seed_for_start
+from pay1st_mock.records import Attempt, Delivery
 from pay1st_mock.schemas import SchemaSet, load_schemas
-from pay1st_mock.shop.catalogue import ShopCatalogue
+from pay1st_mock.shop.catalogue import Product, ShopCatalogue
 from pay1st_mock.shop.purchases import ShopService
-from pay1st_mock.shop.user_info import UserInfoClient
+from pay1st_mock.shop.user_info import UserInfoClient, UserInfoResult
 from pay1st_mock.store.journal import JournalRepository
 from pay1st_mock.store.repositories import Repositories
 from pay1st_mock.webhooks.dispatcher import Dispatcher
 from pay1st_mock.webhooks.kinds import PaymentEventKind, SummaryKind, WebhookKinds
 from pay1st_mock.webhooks.outbox import Outbox
+from pay1st_mock.webhooks.probe import WebhookProbe
 
 EXTENSION_KEY = "pay1st_mock"
 
@@ -51,13 +54,16 @@ class Services:
     shop: ShopService
     journal: JournalRepository
     faults: FaultBook
+    checklist: ChecklistService
+    probe: WebhookProbe
     # What ``close()`` runs after stopping the dispatcher (closing the database, ...).
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
     # Unexpected exceptions raised while handling requests, for MockServer to re-raise.
     errors: list[BaseException] = field(default_factory=list)
 
     def close(self) -> None:
-        """Stop the dispatcher (pending deliveries stay in the outbox) and close the store."""
+        """Stop the dispatcher (pending deliveries stay in the outbox), write the journal's
+        buffer and close the store."""
         self.dispatcher.stop()
         for close in self.closers:
             close()
@@ -82,11 +88,27 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
     randomness = Randomness(seed_for_start(settings.seed, store.db.record_start()))
     schemas = load_schemas()
     faults = FaultBook(settings.seed)
+    partners = PartnerService(store.db, store.partners, store.tenant_data, clock, randomness,
+                              settings.all_partners)
+    checklist = ChecklistService(store.milestones, clock, partners.get,
+                                 lambda partner_id: config_facts(shop_catalogue, partner_id))
+
+    def player_checked(product: Product, result: UserInfoResult) -> None:
+        checklist.observe_user_info(product.partner_id, result.verdict, result.message,
+                                    result.exchange.id if result.exchange else None)
+
     shop = ShopService(store.db, shop_catalogue, catalogue, store.payments, store.purchases,
                        UserInfoClient(store.purchases, schemas,
                                       settings.user_info_timeout_seconds, clock.now),
-                       clock, randomness)
+                       clock, randomness, player_checked)
     webhooks = WebhookKinds([PaymentEventKind(store.partners), SummaryKind(shop)])
+
+    def attempted(delivery: Delivery, attempt: Attempt) -> None:
+        kind = webhooks.get(delivery.kind)
+        checklist.observe_delivery(
+            delivery.partner_id, kind.checklist_prefix, delivery.reference, delivery.event,
+            delivery.id, attempt.succeeded, delivery.resend_of is not None,
+            "" if attempt.succeeded else kind.refusal(attempt.response_status, attempt.error))
 
     def outbox_changed() -> None:
         dispatcher.wake()
@@ -94,11 +116,13 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
     checkout = Checkout(store.db, store.payments, store.partners, store.deliveries, catalogue,
                         clock, randomness, settings.abandon_after_seconds, outbox_changed,
                         webhooks.plan)
-    dispatcher = Dispatcher(store.deliveries, clock, webhooks.sign, checkout.sweep_abandoned,
+    def sweep(now: float) -> None:  # about every second, on the dispatcher's thread
+        checkout.sweep_abandoned(now)
+        store.journal.flush_stale()  # bounds what a crash can take from the journal
+
+    dispatcher = Dispatcher(store.deliveries, clock, webhooks.sign, sweep,
                             settings.retry_delays_seconds, settings.webhook_timeout_seconds,
-                            faults)
-    partners = PartnerService(store.db, store.partners, store.tenant_data, clock, randomness,
-                              settings.all_partners)
+                            faults, observe=attempted)
     partners.bootstrap()
     return Services(
         settings=settings, clock=clock, randomness=randomness, schemas=schemas,
@@ -109,6 +133,19 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
                                 settings.strict_amounts),
         checkout=checkout, outbox=Outbox(store.deliveries, clock, outbox_changed),
         webhooks=webhooks, dispatcher=dispatcher, shop=shop, journal=store.journal,
-        faults=faults,
+        faults=faults, checklist=checklist,
+        probe=WebhookProbe(webhooks, checklist, shop_catalogue.products_of,
+                           settings.webhook_timeout_seconds),
         # Moving the clock can make retries and abandonment due: look at the outbox at once.
-        closers=[clock.on_advance(dispatcher.wake), store.db.close])
+        # A clean stop writes the journal's buffered entries before the database closes.
+        closers=[clock.on_advance(dispatcher.wake), store.journal.flush, store.db.close])
+
+
+def config_facts(shop: ShopCatalogue, partner_id: int) -> ConfigFacts:
+    """What the Shop configuration says of a partner's products, for its checklist."""
+    products = shop.products_of(partner_id)
+    unpriced = [f"bundle {b.id} ({b.name}) of product {p.id} has no price in {country}"
+                for p in products for b in p.bundles if b.active
+                for country in p.countries if country not in b.prices]
+    priced = [p for p in products if any(b.active and b.prices for b in p.bundles)]
+    return ConfigFacts(len(priced), unpriced, sum(1 for p in products if p.summary_url))

@@ -124,6 +124,11 @@ class ShopCatalogue:
         """Return a product by id."""
         return self.products.get(product_id)
 
+    def products_of(self, partner_id: int) -> list[Product]:
+        """A partner's products, by id."""
+        return sorted((p for p in self.products.values() if p.partner_id == partner_id),
+                      key=lambda p: p.id)
+
     def bundle(self, bundle_id: int) -> tuple[Product, Bundle] | None:
         """Return the product and bundle of a ``productBundleId``."""
         return self._bundles.get(bundle_id)

@@ -42,7 +42,9 @@ class ShopService:
     def __init__(self, db: Database, catalogue: ShopCatalogue, countries: Catalogue,
                  payments: PaymentRepository,
                  purchases: PurchaseRepository, user_info: UserInfoClient, clock: Clock,
-                 randomness: Randomness) -> None:
+                 randomness: Randomness,
+                 observe_player: Callable[[Product, UserInfoResult], None] | None = None
+                 ) -> None:
         self._db = db
         self.catalogue = catalogue
         self._countries = countries
@@ -51,6 +53,7 @@ class ShopService:
         self._user_info = user_info
         self._clock = clock
         self._random = randomness
+        self._observe_player = observe_player  # the go-live checklist listens
 
     def product(self, product_id: int) -> Product:
         """Return a product; 404-style error naming the known ones otherwise."""
@@ -107,7 +110,10 @@ class ShopService:
                            "quantity": str(order.quantity)})
         if order.external_reference:
             params["externalReference"] = order.external_reference
-        return self._user_info.check(order.product, params)
+        result = self._user_info.check(order.product, params)
+        if self._observe_player is not None:
+            self._observe_player(order.product, result)
+        return result
 
     def currency(self, order: Order) -> str:
         """The currency the customer pays in: their country's."""

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 from pay1st_mock.records import JournalEntry
 from pay1st_mock.store.database import Database
 
 _BATCH = 100  # entries kept in memory before they are written in one transaction
+MAX_DELAY = 1.0  # seconds an entry may wait in memory (the crash tail; docs/reliability.md)
 
 
 class JournalRepository:
     """Appends to and reads the journal, keeping at most ``max_entries`` (+ one batch).
 
     Entries are buffered and written a batch at a time, and always before a read, so a reader
-    sees every entry while a busy gateway pays one transaction per hundred calls. A crash
-    loses at most the unwritten batch: the journal is a debugging aid, not a ledger.
+    sees every entry while a busy gateway pays one transaction per hundred calls. A clean stop
+    writes the buffer (``flush()`` on close); ``flush_stale()``, called about every second by
+    the dispatcher's sweep, writes entries older than ``max_delay`` seconds. So a crash loses at
+    most the last ``max_delay`` seconds (and at most one batch): the journal is a debugging aid,
+    not a ledger.
     """
 
-    def __init__(self, db: Database, max_entries: int) -> None:
+    def __init__(self, db: Database, max_entries: int, max_delay: float = MAX_DELAY) -> None:
         self._db = db
         self._max = max_entries
+        self._max_delay = max_delay
         self._pending: list[tuple[Any, ...]] = []
+        self._oldest: float | None = None  # time.monotonic() of the oldest buffered entry
         self._lock = threading.Lock()
 
     def add(self, entry: JournalEntry) -> None:
@@ -33,18 +40,31 @@ class JournalRepository:
                entry.response_body, entry.duration_ms, entry.reference,
                json.dumps(entry.findings), entry.at)
         with self._lock:
+            if not self._pending:
+                self._oldest = time.monotonic()
             self._pending.append(row)
             full = len(self._pending) >= _BATCH
         if full:
             self.flush()
 
+    def flush_stale(self) -> None:
+        """Write the buffer if its oldest entry has waited ``max_delay`` seconds or more."""
+        with self._lock:
+            oldest = self._oldest
+        if oldest is not None and time.monotonic() - oldest >= self._max_delay:
+            self.flush()
+
     def flush(self) -> None:
         """Write the buffered entries and drop the oldest beyond the bound."""
         with self._lock:
-            rows, self._pending = self._pending, []
-        if not rows:
-            return
+            if not self._pending:
+                return
+        # Taken inside the transaction, so batches reach the table in the order they were made.
         with self._db.transaction() as conn:
+            with self._lock:
+                rows, self._pending, self._oldest = self._pending, [], None
+            if not rows:
+                return
             conn.executemany(
                 """INSERT INTO journal (partner_id, method, path, query, request_headers,
                        request_body, status, response_body, duration_ms, reference, findings, at)
@@ -76,5 +96,6 @@ class JournalRepository:
         """Forget every entry (a full reset)."""
         with self._lock:
             self._pending.clear()
+            self._oldest = None
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM journal")

@@ -8,6 +8,7 @@ from pay1st_mock.config import Settings
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.journal import JournalRepository
+from pay1st_mock.store.milestones import MilestoneRepository
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
 from pay1st_mock.store.purchases import PurchaseRepository
@@ -25,6 +26,7 @@ class Repositories:
     deliveries: DeliveryRepository
     purchases: PurchaseRepository
     journal: JournalRepository
+    milestones: MilestoneRepository
 
     @classmethod
     def open(cls, settings: Settings) -> Repositories:
@@ -34,11 +36,13 @@ class Repositories:
                    tokens=TokenRepository(db),
                    deliveries=DeliveryRepository(db, settings.deliveries_max_finished),
                    purchases=PurchaseRepository(db),
-                   journal=JournalRepository(db, settings.journal_max_entries))
+                   journal=JournalRepository(db, settings.journal_max_entries),
+                   milestones=MilestoneRepository(db))
 
     @property
     def tenant_data(self) -> list[DeliveryRepository | PurchaseRepository | PaymentRepository
-                                  | TokenRepository | JournalRepository]:
+                                  | TokenRepository | JournalRepository | MilestoneRepository]:
         """The repositories holding partners' data, in the order a partner reset empties them
         (deliveries and purchases before the payments they point at)."""
-        return [self.deliveries, self.purchases, self.payments, self.tokens, self.journal]
+        return [self.deliveries, self.purchases, self.payments, self.tokens, self.journal,
+                self.milestones]

@@ -162,3 +162,27 @@ CREATE TABLE IF NOT EXISTS exchanges (
     findings         TEXT NOT NULL,
     at               REAL NOT NULL
 );
+
+-- The go-live checklist's evidence: one row per observed fact (per payment where it has one),
+-- written when it happens, so trimming the journal or restarting never un-ticks an item.
+CREATE TABLE IF NOT EXISTS milestones (
+    partner_id  INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,              -- e.g. token.issued, webhook.ack_successful
+    reference   TEXT NOT NULL DEFAULT '',   -- the payment it is about, '' when none
+    ok          INTEGER NOT NULL,           -- 1 a success, 0 a problem
+    message     TEXT NOT NULL DEFAULT '',
+    evidence    TEXT NOT NULL DEFAULT '{}', -- JSON: what proves it (a call, a delivery, a run)
+    first_at    REAL NOT NULL,
+    at          REAL NOT NULL,
+    PRIMARY KEY (partner_id, name, reference, ok)
+);
+
+-- What a person ticked by hand: items the emulator cannot observe.
+CREATE TABLE IF NOT EXISTS checklist_ticks (
+    partner_id  INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    item        TEXT NOT NULL,
+    done        INTEGER NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    at          REAL NOT NULL,
+    PRIMARY KEY (partner_id, item)
+);

@@ -9,10 +9,12 @@ def register(app: Flask) -> None:
     """Register every surface on ``app``: the error envelope, control-token guard, journal and
     fault hooks, then the blueprints (gateway, control, checkout, Shop, dashboard, OpenAPI)."""
     from pay1st_mock.web import (
+        checklist,
         checkout,
         control,
         control_auth,
         dashboard,
+        dashboard_checklist,
         errors,
         faults,
         gateway,
@@ -23,9 +25,11 @@ def register(app: Flask) -> None:
         storefront,
     )
 
+    del dashboard_checklist  # imported for its pages, which join the dashboard blueprint
     for module in (errors, control_auth, journal, faults):
         module.register(app)
     for blueprint in (gateway.blueprint, control.blueprint, checkout.blueprint,
                       storefront.blueprint, storefront.legacy, shop_control.blueprint,
-                      faults.blueprint, dashboard.blueprint, openapi.blueprint, index.blueprint):
+                      faults.blueprint, checklist.blueprint, dashboard.blueprint,
+                      openapi.blueprint, index.blueprint):
         app.register_blueprint(blueprint)

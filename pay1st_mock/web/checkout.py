@@ -131,19 +131,33 @@ def _render(payment: Payment, partner: Partner, token: str, *, error: FormError 
                   "Methods.", type="integer")))
 def page() -> Response | tuple[str, int]:
     """``?reference=&accessToken=[&channelId=]`` → the page of the payment's current step."""
-    token = request.args.get("accessToken")
-    payment, partner = _authorise(request.args.get("reference"), token)
+    token, reference = request.args.get("accessToken"), request.args.get("reference")
+    try:
+        payment, partner = _authorise(reference, token)
+        channel_id = request.args.get("channelId")
+        if channel_id and payment.step == "choose" and payment.status == "NEW":
+            if not channel_id.isdigit():
+                raise LinkError(400, "Bad channelId", "channelId must be a number (a "
+                                f"channels[].id from List Payment Methods); got {channel_id!r}.")
+            try:
+                payment = services().checkout.choose(payment.reference, int(channel_id))
+            except Pay1stError as exc:
+                raise LinkError(400, "Payment method not offered", exc.message) from None
+    except LinkError as error:
+        _observe_link(reference, error.message)
+        raise
     assert token is not None
-    channel_id = request.args.get("channelId")
-    if channel_id and payment.step == "choose" and payment.status == "NEW":
-        if not channel_id.isdigit():
-            raise LinkError(400, "Bad channelId", "channelId must be a number (a channels[].id "
-                            f"from List Payment Methods); got {channel_id!r}.")
-        try:
-            payment = services().checkout.choose(payment.reference, int(channel_id))
-        except Pay1stError as exc:
-            raise LinkError(400, "Payment method not offered", exc.message) from None
+    services().checklist.observe_checkout(partner.id, payment.reference, None,
+                                          payment.channel_id)
     return _render(payment, partner, token)
+
+
+def _observe_link(reference: str | None, problem: str) -> None:
+    """A refused link is a go-live checklist problem of the partner whose payment it names."""
+    svc = services()
+    payment = svc.payments.find_for_checkout(reference) if reference else None
+    if payment is not None:
+        svc.checklist.observe_checkout(payment.partner_id, payment.reference, problem, None)
 
 
 @blueprint.get("/result")

@@ -118,14 +118,19 @@ def register(app: Flask) -> None:
         svc = services()
         body = response.get_data(as_text=True) if not response.is_streamed else ""
         sent = _request_text()
+        partner_id, reference = g.get("partner_id"), _reference(body, sent)
+        findings = [f.as_dict() for f in g.get("findings", [])]
         svc.journal.add(JournalEntry(
-            id=0, partner_id=g.get("partner_id"), method=request.method, path=request.path,
+            id=0, partner_id=partner_id, method=request.method, path=request.path,
             query=_redact_query(request.query_string.decode("latin-1")),
             request_headers={k: _redact_header(k, v) for k, v in request.headers.items()},
             request_body=_redact_body(sent),
             status=response.status_code, response_body=_redact_body(body),
-            duration_ms=(time.perf_counter() - started) * 1000, reference=_reference(body, sent),
-            findings=[f.as_dict() for f in g.get("findings", [])], at=g.journal_arrived))
+            duration_ms=(time.perf_counter() - started) * 1000, reference=reference,
+            findings=findings, at=g.journal_arrived))
+        if partner_id is not None:  # the go-live checklist learns from every identified call
+            svc.checklist.observe_call(partner_id, request.method, request.path,
+                                       response.status_code, reference, findings, sent)
         return response
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.faults import FaultBook
-from pay1st_mock.outbound import TooSlow, new_session, read_capped
+from pay1st_mock.outbound import new_session, post_bounded
 from pay1st_mock.records import Attempt, Delivery
 from pay1st_mock.store.deliveries import DeliveryRepository
 
@@ -29,12 +29,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pay1st_mock.webhooks")
 
-RESPONSE_BODY_KEPT = 2048  # bytes of the partner's answer kept in the log
-RESPONSE_BODY_READ = 65536  # bytes read at most, so a huge answer cannot exhaust us
 _IDLE_WAIT = 1.0  # seconds between sweeps when nothing is due
 
 
 SignHeaders = Callable[[Delivery, str], dict[str, str]]
+ObserveAttempt = Callable[[Delivery, Attempt], None]
 
 
 class Dispatcher:
@@ -43,14 +42,17 @@ class Dispatcher:
     ``sign`` returns the signature headers of a delivery for a timestamp text; ``sweep`` is
     called on every turn with the emulator time (abandonment). After a failed attempt n the
     next waits ``retry_delays[n - 1]``; after ``len(retry_delays) + 1`` attempts it is EXHAUSTED.
+    ``observe`` is told of every attempt once it is logged (the go-live checklist listens).
     """
 
     def __init__(self, deliveries: DeliveryRepository, clock: Clock, sign: SignHeaders,
                  sweep: Callable[[float], object], retry_delays: tuple[float, ...],
-                 timeout: float, faults: FaultBook | None = None, workers: int = 4) -> None:
+                 timeout: float, faults: FaultBook | None = None, workers: int = 4,
+                 observe: ObserveAttempt | None = None) -> None:
         self._deliveries = deliveries
         self._clock = clock
         self._sign = sign
+        self._observe = observe
         self._sweep = sweep
         self._retry_delays = retry_delays
         self._timeout = timeout
@@ -160,6 +162,8 @@ class Dispatcher:
         else:
             status, next_at = "PENDING", self._clock.now() + self._retry_delays[number - 1]
         self._deliveries.record_attempt(delivery, attempt, status, next_at)
+        if self._observe is not None:
+            self._observe(delivery, attempt)
         return attempt
 
     def _session(self) -> requests.Session:
@@ -177,28 +181,8 @@ class Dispatcher:
         timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         headers = {"Content-Type": "application/json", "User-Agent": "pay1st-mock",
                    **self._sign(delivery, timestamp)}
-        at, started = self._clock.now(), time.perf_counter()
-        status: int | None = None
-        answer: str | None = None
-        error: str | None = None
-        import requests
-
-        deadline = time.monotonic() + self._timeout
-        try:
-            with self._session().post(delivery.url, data=delivery.body.encode("utf-8"),
-                                      headers=headers, timeout=self._timeout, stream=True,
-                                      allow_redirects=False) as response:
-                status = response.status_code
-                raw = read_capped(response, RESPONSE_BODY_READ, deadline)
-                answer = raw[:RESPONSE_BODY_KEPT].decode("utf-8", "replace")
-        except requests.Timeout:
-            error = f"no answer within {self._timeout:g} s"
-        except TooSlow:
-            error = f"the answer was still arriving after {self._timeout:g} s"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        duration = (time.perf_counter() - started) * 1000
-        if status is not None and not 200 <= status < 300 and error is None:
-            error = f"answered {status}; only a 2xx counts as delivered"
-        return Attempt(delivery.attempts + 1, at, delivery.url, headers, delivery.body, status,
-                       answer, duration, error)
+        at = self._clock.now()
+        answer = post_bounded(self._session(), delivery.url, delivery.body.encode("utf-8"),
+                              headers, self._timeout)
+        return Attempt(delivery.attempts + 1, at, delivery.url, headers, delivery.body,
+                       answer.status, answer.body, answer.duration_ms, answer.error)

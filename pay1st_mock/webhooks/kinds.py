@@ -74,6 +74,8 @@ class WebhookKind(ABC):
     title: ClassVar[str]  # for people
     scheme: ClassVar[SigningScheme]
     timestamped: ClassVar[bool]  # whether X-TIMESTAMP is sent and signed
+    checklist_prefix: ClassVar[str]  # its go-live checklist milestones: <prefix>.ack, ...
+    mistakes: ClassVar[str]  # the usual reasons a partner refuses a correct signature
 
     @abstractmethod
     def plan(self, payment: Payment, partner: Partner, status: str) -> OutboxEvent | None:
@@ -96,6 +98,13 @@ class WebhookKind(ABC):
         signed = {"X-SIGNATURE": self.signature(key, timestamp, body)}
         return {"X-TIMESTAMP": timestamp, **signed} if self.timestamped else signed
 
+    def refusal(self, status: int | None, error: str | None) -> str:
+        """Why a correctly signed attempt failed, and what the partner should change."""
+        if status in (401, 403):
+            return (f"your {self.title} URL answered {status} to a correctly signed event; "
+                    f"the usual causes: {self.mistakes}")
+        return f"your {self.title} URL did not acknowledge a correctly signed event: {error}"
+
 
 class PaymentEventKind(WebhookKind):
     """Payment Webhook Events: gateway payments, on PENDING, SUCCESSFUL, FAILED, CANCELLED and
@@ -105,6 +114,12 @@ class PaymentEventKind(WebhookKind):
     name = "payment_event"
     title = "Payment Webhook Event"
     timestamped = True
+    checklist_prefix = "webhook"
+    mistakes = ("compute HMAC-SHA256 over the raw body bytes as received, not over JSON you "
+                "parsed and wrote again; use the signing key's text as the key (do not "
+                "Base64-decode it); put the X-TIMESTAMP header text immediately before the "
+                "body, with no separator; compare lowercase hex; accept timestamps up to 300 s "
+                "old")
     scheme = SigningScheme(
         "the X-TIMESTAMP header text immediately followed by the body (no separator)",
         "the partner's signing key (its UTF-8 text, never Base64-decoded)",
@@ -140,6 +155,11 @@ class SummaryKind(WebhookKind):
     name = "summary"
     title = "Summary Webhook"
     timestamped = False
+    checklist_prefix = "summary"
+    mistakes = ("compute HMAC-SHA256 over the raw body with surrounding whitespace trimmed, not "
+                "over JSON you parsed and wrote again; the key is the Base64 text of "
+                "username:password, used as text (do not decode it, do not use "
+                "username:password itself); there is no timestamp; compare lowercase hex")
     scheme = SigningScheme(
         "the body with surrounding whitespace trimmed (no timestamp)",
         "the Base64 text of the product's username:password (not decoded)",
