@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from reference_partner.bugs import CENTS_PER_UNIT
 from reference_partner.catalogue import CURRENCIES, ITEMS, Item
 from reference_partner.errors import GatewayError, PartnerError
 from reference_partner.partner import Partner
@@ -42,7 +43,8 @@ def place_order(partner: Partner, player_id: str, sku: str, quantity: int,
     # Saved before the call: its event may arrive before Pay1st's answer (found by
     # partnerReference), and if the answer is lost the payment may still exist.
     partner.store.save_order(order)
-    created = partner.pay1st.create_payment(payment_request(order, item, country_code))
+    scale = CENTS_PER_UNIT if partner.bug("amount-in-cents") else 1
+    created = partner.pay1st.create_payment(payment_request(order, item, country_code, scale))
     with partner.store.transaction():
         order = partner.store.find_order(partner_reference=order.partner_reference) or order
         order = replace(order, reference=created["reference"])
@@ -50,9 +52,11 @@ def place_order(partner: Partner, player_id: str, sku: str, quantity: int,
     return order, partner.pay1st.checkout_url(created["reference"])
 
 
-def payment_request(order: Order, item: Item, country_code: str) -> dict[str, Any]:
-    """The Create Payment Request body (§6.4) for a one-SKU order."""
-    currency, price = CURRENCIES[country_code], item.prices[country_code]
+def payment_request(order: Order, item: Item, country_code: str,
+                    scale: int = 1) -> dict[str, Any]:
+    """The Create Payment Request body (§6.4) for a one-SKU order: amounts in major units, as
+    v4 wants them (``scale`` 100 is bug ``amount-in-cents``)."""
+    currency, price = CURRENCIES[country_code], item.prices[country_code] * scale
     quantity = order.lines[0].quantity
     return {
         "countryCode": country_code, "currencyCode": currency, "amount": price * quantity,
@@ -80,10 +84,19 @@ def apply_payment_event(partner: Partner, event: Mapping[str, Any]) -> str:
             return f"the order is already {order.status}: ignored"
         order = replace(order, status=status, reference=order.reference or reference)
         partner.store.save_order(order)
-        if status == "SUCCESSFUL" or (status in FINAL and partner.bug("webhook-fulfil-any-status")):
+        if pays_for(partner, status):
             deliver(partner, order)
             return f"{status}: credited, fulfilment queued"
     return f"the order is now {status}"
+
+
+def pays_for(partner: Partner, status: str) -> bool:
+    """Only SUCCESSFUL means the customer paid: deliver on it and on nothing else (PENDING is
+    not paid yet; ABANDONED never was). The bugs each add statuses that deliver."""
+    return (status == "SUCCESSFUL"
+            or (status in FINAL and partner.bug("webhook-fulfil-any-status"))
+            or (status == "PENDING" and partner.bug("fulfil-on-pending"))
+            or (status not in ("FAILED", "CANCELLED") and partner.bug("fulfil-deny-list")))
 
 
 def may_apply(partner: Partner, order: Order, status: str) -> bool:

@@ -20,13 +20,14 @@ class PlayerError(PartnerError):
         self.code = code
 
 
-def check_player(settings: PartnerSettings, player_id: str) -> None:
-    """Raise ``PlayerError`` unless ``player_id`` is an active player of ours."""
+def check_player(settings: PartnerSettings, player_id: str, active: bool = True) -> None:
+    """Raise ``PlayerError`` unless ``player_id`` is a player of ours, and an active one (not
+    suspended or banned) unless ``active`` is False."""
     shown = player_id if len(player_id) <= 100 else player_id[:100] + "…"
     player = settings.players.get(player_id)
     if player is None:
         raise PlayerError(f"no player has id {shown!r}", "PLAYER_NOT_FOUND")
-    if not player["active"]:
+    if active and not player["active"]:
         raise PlayerError(f"player {shown!r} is not active", "PLAYER_INACTIVE")
 
 
@@ -41,8 +42,9 @@ def user_info(partner: Partner, query: Mapping[str, str]) -> dict[str, Any]:
         player_id = query.get("playerId", "")
     if not player_id:
         raise PlayerError("playerId is required", "MISSING_PLAYER_ID")
-    if not partner.bug("user-info-accepts-unknown"):
-        check_player(partner.settings, player_id)
+    if not partner.bug("user-info-accepts-unknown"):  # Pay1st asks: exists AND is active?
+        check_player(partner.settings, player_id,
+                     active=not partner.bug("user-info-accepts-suspended"))
     if partner.bug("user-info-wrong-shape"):
         return {"id": player_id}
     return {"userId": player_id,
@@ -81,6 +83,9 @@ def credit_summary(partner: Partner, summary: Mapping[str, Any]) -> str:
                            "tokensPurchased (a whole number ≥ 0)")
     if player_id not in partner.settings.players:
         return f"unknown player {player_id[:100]!r}: nothing credited"
+    quantity = summary.get("quantity")
+    if partner.bug("summary-quantity-twice") and type(quantity) is int and quantity > 0:
+        tokens *= quantity  # wrong: tokensPurchased is already the total for every bundle
     with partner.store.transaction():  # check and credit as one step: duplicates may race
         if not partner.store.first_summary(reference) and not partner.bug("summary-double-credit"):
             return f"{reference} was already credited"

@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from reference_partner import orders, shop
-from reference_partner.bugs import decoded_summary_key
+from reference_partner.bugs import TIGHT_FRESHNESS_SECONDS, decoded_summary_key, reserialised
 from reference_partner.signatures import (
     summary_key,
     verify_payment_webhook,
@@ -47,7 +47,8 @@ def summary() -> ResponseReturnValue:
     if not partner.bug("summary-no-signature-check"):
         make_key = decoded_summary_key if partner.bug("summary-decoded-key") else summary_key
         key = make_key(settings.shop_username, settings.shop_password)
-        verify_summary_signature(key, body, request.headers.get("X-SIGNATURE"))
+        signed = reserialised(body) if partner.bug("summary-reserialised-hmac") else body
+        verify_summary_signature(key, signed, request.headers.get("X-SIGNATURE"))
     return {"received": True, "note": shop.credit_summary(partner, json_object(body))}
 
 
@@ -61,8 +62,11 @@ def payment_event() -> ResponseReturnValue:
     settings, body = partner.settings, request.get_data()
     timestamp = request.headers.get("X-TIMESTAMP")
     if not partner.bug("webhook-no-signature-check"):
+        signed = reserialised(body) if partner.bug("webhook-reserialised-hmac") else body
         verify_payment_webhook(settings.signing_key, timestamp,
-                               request.headers.get("X-SIGNATURE"), body)
+                               request.headers.get("X-SIGNATURE"), signed)
     if not partner.bug("webhook-no-timestamp-check"):
-        verify_timestamp_fresh(timestamp, datetime.now(UTC), settings.timestamp_tolerance_seconds)
+        tolerance = (TIGHT_FRESHNESS_SECONDS if partner.bug("webhook-tight-freshness")
+                     else settings.timestamp_tolerance_seconds)
+        verify_timestamp_fresh(timestamp, datetime.now(UTC), tolerance)
     return {"received": True, "note": orders.apply_payment_event(partner, json_object(body))}

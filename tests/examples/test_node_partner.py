@@ -46,10 +46,11 @@ PACK = ROOT / "scenarios"
 URL_PREFIX = "NODE_PARTNER_URL="
 START_TIMEOUT = 15.0
 # The Python partner's grading limits (tests/runner/conftest.py): a 1 s webhook and User Info
-# timeout, so a partner that answers late fails at once.
+# timeout, so a partner that answers late fails at once; banned-1 is the suspended player.
 LIMITS: dict[str, Any] = {"version": 1, "server": {"data": ":memory:"},
                           "webhooks": {"timeout_seconds": 1, "retry_delays_seconds": [60]},
-                          "shop": {"user_info_timeout_seconds": 1}}
+                          "shop": {"user_info_timeout_seconds": 1},
+                          "run": {"suspended_player_id": "banned-1"}}
 ORDERS = "/pay1st-test/orders"
 CREATE, FULFIL = "/api/pay1st/payments/create", "/api/pay1st/payments/fulfilments"
 TOKEN, REFRESH = "/api/pay1st/auth/token", "/api/pay1st/auth/refresh"

@@ -351,12 +351,49 @@ def _summary_twice(s: Stack) -> tuple[int, int]:
     return s.balance()
 
 
+def _pending_event(s: Stack) -> tuple[int, int]:
+    """A PENDING event for a real order: (fulfilment calls, balance)."""
+    created = s.order()
+    assert s.post_event({"reference": created["reference"], "status": "PENDING",
+                         "partnerReference": created["partnerReference"]}).status_code == 200
+    assert s.partner.wait_idle()
+    return len(s.fulfilments(created["reference"])), s.balance()[0]
+
+
+def _created_amount(s: Stack) -> tuple[Any, Any]:
+    """(amount, products[0].price) of the Create Payment call for 2 × CRE-11 in NG."""
+    reference = s.order(quantity=2)["reference"]
+    [create] = [e for e in s.emulator("GET", "/_mock/journal", params={
+        "reference": reference})["entries"] if e["path"] == "/api/pay1st/payments/create"]
+    sent = json.loads(create["requestBody"])
+    return sent["amount"], sent["products"][0]["price"]
+
+
+def _order_after_the_token_expired(s: Stack) -> int:
+    s.order()
+    s.emulator("POST", "/_mock/clock/advance", json={"seconds": 3660})
+    return s.call("POST", "/pay1st-test/orders",
+                  json={"playerId": "player-1", "sku": "CRE-11"}).status_code
+
+
+def _pretty_summary(s: Stack) -> int:
+    return s.post_summary(json.dumps(json.loads(summary_body()), indent=2)).status_code
+
+
+def _summary_of_three(s: Stack) -> tuple[int, int]:
+    s.post_summary(summary_body(tokensPurchased=33, quantity=3))
+    return s.balance()
+
+
 _EVENT = {"reference": "C-1-P", "status": "SUCCESSFUL"}
 
 # bug → (probe, answer of the correct partner, answer with the bug on)
 BUG_TABLE: dict[str, tuple[Callable[[Stack], Any], Any, Any]] = {
     "user-info-accepts-unknown": (_status("/pay1st/user-info", playerId="nobody"), 400, 200),
     "user-info-500-on-missing-player": (_status("/pay1st/user-info"), 400, 500),
+    "user-info-accepts-suspended": (lambda s: (
+        _status("/pay1st/user-info", playerId="banned-1")(s),
+        _status("/pay1st/user-info", playerId="nobody")(s)), (400, 400), (200, 400)),
     "user-info-wrong-shape": (lambda s: "userId" in s.call(
         "GET", "/pay1st/user-info", params={"playerId": "player-1"}).json(), True, False),
     "slow-user-info": (_took(_status("/pay1st/user-info", playerId="player-1")), False, True),
@@ -364,11 +401,21 @@ BUG_TABLE: dict[str, tuple[Callable[[Stack], Any], Any, Any]] = {
         lambda s: s.post_summary(summary_body(), "0" * 64).status_code, 401, 200),
     "summary-decoded-key": (lambda s: s.post_summary(summary_body()).status_code, 200, 401),
     "summary-double-credit": (_summary_twice, (11, 1), (22, 2)),
+    "summary-reserialised-hmac": (_pretty_summary, 200, 401),
+    "summary-quantity-twice": (_summary_of_three, (33, 1), (99, 1)),
     "webhook-no-signature-check": (lambda s: s.post_event(_EVENT, lambda b: signed(
         b, key="wrong")).status_code, 401, 200),
     "webhook-no-timestamp-check": (lambda s: s.post_event(_EVENT, lambda b: signed(
         b, now_timestamp(-3600))).status_code, 401, 200),
+    "webhook-tight-freshness": (lambda s: s.post_event(_EVENT, lambda b: signed(
+        b, now_timestamp(-120))).status_code, 200, 401),
+    "webhook-reserialised-hmac": (lambda s: s.post_event(_EVENT).status_code, 200, 401),
     "webhook-double-fulfil": (_after("success", "SUCCESSFUL"), (1, 11), (2, 22)),
+    "fulfil-on-pending": (_pending_event, (0, 0), (1, 11)),
+    "fulfil-deny-list": (lambda s: (_after("abandon")(s), _after("declined")(s)),
+                         ((0, 0), (0, 0)), ((1, 11), (0, 11))),  # FAILED is still refused
+    "amount-in-cents": (_created_amount, (2000, 1000), (200000, 100000)),
+    "token-never-refreshed": (_order_after_the_token_expired, 201, 502),
     "webhook-fulfil-any-status": (_after("declined"), (0, 0), (1, 11)),
     "webhook-regress-status": (_after("success", "PENDING", "SUCCESSFUL"), (1, 11), (2, 22)),
     "fulfil-wrong-sku": (_fulfilled_skus, [("CRE-11", 200)], [("CRE-11-WRONG", 400)]),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,26 +24,37 @@ sys.path.insert(0, str(ROOT / "examples"))  # the reference partner is an exampl
 from reference_partner.server import PartnerServer  # noqa: E402
 from reference_partner.settings import PartnerSettings  # noqa: E402
 
-# Short limits so the slow-partner bugs show in about a second, not ten.
-LIMITS = {"version": 1, "server": {"data": ":memory:"},
-          "webhooks": {"timeout_seconds": 1, "retry_delays_seconds": [60]},
-          "shop": {"user_info_timeout_seconds": 1}}
+# Short limits so the slow-partner bugs show in about a second, not ten. The reference partner's
+# suspended player is banned-1 (as the Node partner's).
+LIMITS: dict[str, Any] = {
+    "version": 1, "server": {"data": ":memory:"},
+    "webhooks": {"timeout_seconds": 1, "retry_delays_seconds": [60]},
+    "shop": {"user_info_timeout_seconds": 1},
+    "run": {"suspended_player_id": "banned-1"},
+}
 SLOW_SECONDS = 1.5
+# How long a run against a buggy partner waits for its fulfilment: a bug that never fulfils is
+# shown in 2 s instead of the default 30 s ([run] partner_action_seconds).
+BUGGY_PARTNER_ACTION_SECONDS = 2
 
 Grade = Callable[..., RunFinished]
 
 
 @pytest.fixture
 def grade() -> Iterator[Grade]:
-    """``grade(paths, bugs=())``: run scenario files against a fresh reference partner (with
-    the given deliberate bugs) and a fresh emulator; return the ``RunFinished`` event."""
+    """``grade(paths, bugs=(), seed=7, slow_seconds=SLOW_SECONDS, run=None)``: run scenario
+    files against a fresh reference partner (with the given deliberate bugs) and a fresh
+    emulator; return the ``RunFinished`` event. ``run`` is merged over the ``[run]`` table; with
+    bugs on, ``partner_action_seconds`` is ``BUGGY_PARTNER_ACTION_SECONDS`` unless given."""
     started: list[tuple[PartnerServer, MockServer]] = []
 
-    def run(paths: Sequence[str | Path] = (PACK,), bugs: Sequence[str] = (),
-            seed: int = 7) -> RunFinished:
+    def run(paths: Sequence[str | Path] = (PACK,), bugs: Sequence[str] = (), seed: int = 7,
+            slow_seconds: float = SLOW_SECONDS,
+            run: Mapping[str, Any] | None = None) -> RunFinished:
         partner = PartnerServer(PartnerSettings(bugs=frozenset(bugs),
-                                                slow_seconds=SLOW_SECONDS)).start()
-        settings = with_partner_url(settings_from_mapping(LIMITS, "<limits>"), partner.url)
+                                                slow_seconds=slow_seconds)).start()
+        quick = {"partner_action_seconds": BUGGY_PARTNER_ACTION_SECONDS} if bugs else {}
+        settings = settings_for(partner.url, {**quick, **(run or {})})
         mock = MockServer(settings).start()
         started.append((partner, mock))
         partner.settings.pay1st_url = mock.url
@@ -55,6 +67,10 @@ def grade() -> Iterator[Grade]:
         mock.stop()
 
 
-def settings_for(partner_url: str) -> Settings:
-    """The emulator settings the ``grade`` fixture uses, for tests that start their own."""
-    return with_partner_url(settings_from_mapping(LIMITS, "<limits>"), partner_url)
+def settings_for(partner_url: str, run: Mapping[str, Any] | None = None) -> Settings:
+    """The emulator settings the ``grade`` fixture uses, for tests that start their own;
+    ``run`` is merged over the ``[run]`` table (a None value removes the key)."""
+    table = {key: value for key, value in {**LIMITS["run"], **(run or {})}.items()
+             if value is not None}
+    limits = {**LIMITS, "run": table}
+    return with_partner_url(settings_from_mapping(limits, "<limits>"), partner_url)
