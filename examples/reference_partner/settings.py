@@ -21,11 +21,12 @@ class Player(TypedDict):
     """A player account in the partner's own system."""
 
     name: str
-    active: bool
+    active: bool  # False: suspended or banned; the player exists but may not buy
 
 
 def default_players() -> dict[str, Player]:
-    """Two active players and a banned one, for User Info and crediting tests."""
+    """Two active players and a suspended one (``banned-1``: User Info refuses it, and so do
+    orders), for User Info and crediting tests; the pack's ``[run] suspended_player_id``."""
     return {
         "player-1": {"name": "Ada", "active": True},
         "player-2": {"name": "Kwame", "active": True},
