@@ -14,7 +14,7 @@ from types import FrameType
 from typing import TextIO
 
 from pay1st_mock import __version__
-from pay1st_mock.config import MEMORY, ConfigError, Settings, load_settings
+from pay1st_mock.config import MEMORY, SANDBOX_PARTNER, ConfigError, Settings, load_settings
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 
 
@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--url-file", help="also write the server's URL to this file when ready")
     serve.add_argument("--control-token", help="require this token (X-Pay1st-Mock-Token header) "
                                                "on the control API; use it beyond loopback")
+    serve.add_argument("--insecure-open-control", action="store_true",
+                       help="listen beyond loopback without a control token: anyone who can "
+                            "reach the port can read every partner's secrets and drive /_mock")
+    serve.add_argument("--allowed-host", action="append", metavar="NAME",
+                       help="a host name the control API may be reached by, besides IP "
+                            "addresses and localhost (repeatable; server.allowed_hosts)")
 
     from pay1st_mock.cli_run import add_commands
 
@@ -76,12 +82,20 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         settings = load_settings(args.config).with_overrides(
             host=args.host, port=args.port, data=args.data, seed=args.seed,
             control_token=args.control_token)
+        if args.allowed_host:
+            settings = settings.with_overrides(
+                allowed_hosts=(*settings.allowed_hosts, *args.allowed_host))
+        if not (_is_loopback(settings.host) or settings.control_token
+                or args.insecure_open_control):
+            print(_exposure_refusal(settings), file=err)
+            return 2
         app = create_app(settings)
     except ConfigError as exc:
         print(f"pay1st-mock: {exc}", file=err)
         return 2
     try:
-        server = HttpServer(app, settings.host, settings.port)
+        server = HttpServer(app, settings.host, settings.port,
+                            idle_timeout=settings.idle_timeout_seconds)
     except OSError as exc:
         services(app).close()
         print(f"pay1st-mock: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
@@ -117,14 +131,22 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name: assume it is reachable from elsewhere
 
 
+def _exposure_refusal(settings: Settings) -> str:
+    return (f"pay1st-mock: refusing to listen on {settings.host} without a control token: "
+            "anyone who can reach the port could read every partner's credentials and drive the "
+            "control API (/_mock). Set one with --control-token TOKEN (or server.control_token in "
+            "the config; at least 16 characters) and send it in the X-Pay1st-Mock-Token header, "
+            "bind --host 127.0.0.1, or pass --insecure-open-control to accept the risk.")
+
+
 def _exposure_warning(settings: Settings) -> str:
     where = f"pay1st-mock: warning: listening on {settings.host}, beyond this machine."
     if settings.control_token:
         return (f"{where} The control API (/_mock) requires the control token; the checkout, "
                 "Shop and Gateway API are open to anyone who can reach the port.")
-    return (f"{where} Anyone who can reach the port can use the control API (/_mock), which "
-            "shows every partner's credentials: set --control-token (or server.control_token) "
-            "to require a token, or bind 127.0.0.1.")
+    return (f"{where} --insecure-open-control: anyone who can reach the port can use the "
+            "control API (/_mock), which shows every partner's credentials: set "
+            "--control-token (or server.control_token) to require a token, or bind 127.0.0.1.")
 
 
 def _print_banner(out: TextIO, url: str, settings: Settings) -> None:
@@ -140,9 +162,15 @@ def _print_banner(out: TextIO, url: str, settings: Settings) -> None:
     ]
     for partner in settings.all_partners:
         lines += [f"Partner {partner.code} (partnerId {partner.id})",
-                  f"  API key        {partner.api_key}",
-                  f"  API secret     {partner.api_secret}",
-                  f"  Signing key    {partner.signing_key}"]
+                  f"  API key        {partner.api_key}"]
+        if partner == SANDBOX_PARTNER:  # the documented, public test credentials
+            lines += [f"  API secret     {partner.api_secret}",
+                      f"  Signing key    {partner.signing_key}"]
+        else:  # secrets never go to the output: say where they are
+            where = f"partners[{settings.partners.index(partner)}] in {settings.source}"
+            lines += [f"  Secrets        not printed: API secret and signing key are in {where},",
+                      f"                 GET {url}/_mock/partners/{partner.id} and "
+                      f"{url}/_mock/ui/partners"]
     lines += [
         "Press Ctrl+C to stop.",
         # One machine-readable line for CI scripts in any language: grep '^PAY1ST_MOCK_URL='.

@@ -16,6 +16,8 @@ from pay1st_mock.schemas import Finding, load_schemas
 
 DEFAULT_DATA_DIR = ".pay1st-mock"
 CONTROL_TOKEN_HEADER = "X-Pay1st-Mock-Token"  # where /_mock expects ``control_token``
+# Set by the server in the WSGI environ of a request whose body it refused unread (too large).
+BODY_REFUSED_ENVIRON = "pay1st_mock.body_refused"
 MEMORY = ":memory:"
 
 
@@ -68,6 +70,9 @@ class Settings:
     data: str = DEFAULT_DATA_DIR
     seed: int | None = None
     control_token: str | None = None  # when set, /_mock (but health) requires it
+    idle_timeout_seconds: int = 30  # a connection without traffic this long is closed
+    allowed_hosts: tuple[str, ...] = ()  # names /_mock may be reached by (DNS rebinding)
+    allow_link_local_urls: bool = False  # per-payment URLs may point at link-local/metadata
     access_ttl_seconds: int = 3600
     refresh_ttl_seconds: int = 86400
     timestamp_tolerance_seconds: int = 300
@@ -130,6 +135,10 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
         data=server.get("data", Settings.data),
         seed=server.get("seed"),
         control_token=server.get("control_token"),
+        idle_timeout_seconds=server.get("idle_timeout_seconds", Settings.idle_timeout_seconds),
+        allowed_hosts=tuple(server.get("allowed_hosts", ())),
+        allow_link_local_urls=gateway.get("allow_link_local_urls",
+                                          Settings.allow_link_local_urls),
         access_ttl_seconds=tokens.get("access_ttl_seconds", Settings.access_ttl_seconds),
         refresh_ttl_seconds=tokens.get("refresh_ttl_seconds", Settings.refresh_ttl_seconds),
         timestamp_tolerance_seconds=gateway.get("timestamp_tolerance_seconds",

@@ -49,6 +49,8 @@ _CODES = [
     ErrorCode("INVALID_ACCESS_TOKEN", 401, "the access token is unknown or malformed"),
     ErrorCode("EXPIRED_ACCESS_TOKEN", 401, "the access token has expired"),
     ErrorCode("INVALID_REFRESH_TOKEN", 401, "the refresh token is unknown, used or expired"),
+    ErrorCode("CROSS_SITE_REQUEST", 403, "control API: the call may come from another site's "
+              "web page (Host, Origin, Referer)"),
     ErrorCode("PAYMENT_NOT_FOUND", 404, "no payment of this partner has that reference"),
     ErrorCode("PARTNER_NOT_FOUND", 404, "control API: no partner has that id"),
     ErrorCode("DELIVERY_NOT_FOUND", 404, "control API: no webhook delivery has that id"),

@@ -76,7 +76,7 @@ def test_loopback_is_recognised(host: str, loopback: bool) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("extra", "says"), [
-    ((), "set --control-token (or server.control_token)"),
+    (("--insecure-open-control",), "set --control-token (or server.control_token)"),
     (("--control-token", TOKEN), "The control API (/_mock) requires the control token")])
 def test_serving_beyond_loopback_warns(tmp_path: Path, extra: tuple[str, ...], says: str) -> None:
     with serve_process("--host", "0.0.0.0", "--data", MEMORY, *extra, cwd=tmp_path) as server:

@@ -12,6 +12,7 @@ from typing import Any
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.catalogue import Catalogue, Country
+from pay1st_mock.domain.payment_urls import check_payment_urls
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.records import Fulfilment, Partner, Payment, StatusChange
@@ -24,7 +25,9 @@ class PaymentService:
     """Creates, finds, completes and fulfils payments."""
 
     def __init__(self, db: Database, payments: PaymentRepository, catalogue: Catalogue,
-                 clock: Clock, randomness: Randomness, strict_amounts: bool) -> None:
+                 clock: Clock, randomness: Randomness, strict_amounts: bool,
+                 allow_link_local_urls: bool = False) -> None:
+        self._allow_link_local_urls = allow_link_local_urls
         self._db = db
         self._payments = payments
         self._catalogue = catalogue
@@ -45,7 +48,8 @@ class PaymentService:
                               f"({country.name}); send currencyCode {country.currency}")
         amount = Decimal(body["amount"])
         _check_precision("$.amount", amount, country)
-        warnings = self._product_findings(body["products"], amount, country)
+        warnings = check_payment_urls(body, self._allow_link_local_urls)
+        warnings += self._product_findings(body["products"], amount, country)
         now = self._clock.now()
         payment = Payment(
             reference=self._random.payment_reference(), partner_id=partner.id,

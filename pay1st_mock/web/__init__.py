@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Register every surface on ``app``: the error envelope, control-token guard, journal and
-    fault hooks, then the blueprints (gateway, control, checkout, Shop, dashboard, OpenAPI)."""
+    """Register every surface on ``app``: the error envelope, control-token guard, journal,
+    request guard (oversized bodies, cross-site control calls), fault hooks and page headers,
+    then the blueprints (gateway, control, checkout, Shop, dashboard, OpenAPI)."""
     from pay1st_mock.web import (
         checklist,
         checkout,
@@ -21,12 +22,14 @@ def register(app: Flask) -> None:
         index,
         journal,
         openapi,
+        page_headers,
+        request_guard,
         shop_control,
         storefront,
     )
 
     del dashboard_checklist  # imported for its pages, which join the dashboard blueprint
-    for module in (errors, control_auth, journal, faults):
+    for module in (errors, control_auth, journal, request_guard, faults, page_headers):
         module.register(app)
     for blueprint in (gateway.blueprint, control.blueprint, checkout.blueprint,
                       storefront.blueprint, storefront.legacy, shop_control.blueprint,

@@ -74,15 +74,14 @@ def _authorise(reference: str | None, token: str | None) -> tuple[Payment, Partn
         raise LinkError(401, titles.get(exc.code, "Access token not accepted"),
                         exc.message + " Then build a new checkout link with it.") from None
     payment = svc.payments.find_for_checkout(reference)
-    if payment is None:
+    if payment is None or payment.partner_id != partner.id:
+        # Another partner's payment is answered exactly as an unknown one: a link must not
+        # tell anyone that a reference exists.
         raise LinkError(404, "Unknown payment",
-                        f"No payment has reference {reference!r}. Use the reference returned by "
-                        "Create Payment Request (C-<15 digits>-P), not your partnerReference.")
-    if payment.partner_id != partner.id:
-        raise LinkError(403, "Access token of another partner",
-                        f"This access token belongs to partner {partner.config.code}, but "
-                        f"payment {reference} was created by another partner. Build the link "
-                        "with an access token of the partner that created the payment.")
+                        f"Partner {partner.config.code} has no payment with reference "
+                        f"{reference!r}. Use the reference returned by Create Payment Request "
+                        "(C-<15 digits>-P), not your partnerReference, with an access token of "
+                        "the partner that created the payment.")
     return payment, partner
 
 

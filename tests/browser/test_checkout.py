@@ -386,7 +386,8 @@ def test_bad_link_shows_error_page(problem: str, live_url: str, partner: Gateway
         stranger.login()
         assert stranger.access_token is not None
         link = checkout_link(live_url, reference, stranger.access_token)
-        expected = (403, "Access token of another partner", "belongs to partner OTHER")
+        # Answered as an unknown reference: the link must not say that the payment exists.
+        expected = (404, "Unknown payment", "Partner OTHER has no payment with reference")
     status, title, message = expected
 
     response = page.goto(link)
