@@ -19,12 +19,19 @@ connection) per partner, in this process.
   credentials, listeners keep running), clients retry what the kill cut, then the same accounting.
 * ``growth``: create and query latency with 1,000 and with 100,000 stored payments (filled through
   the store layer in a child process before the server opens the data), and the 100k / 1k ratio.
+* ``connections``: health and token latency on new connections while 1,000 idle and slow
+  connections are open (target 100 ms), and the time until the server closes them on its idle
+  timeout (``connections.py``).
+* ``clean_stop``: journal entries lost on SIGTERM (none), on a SIGKILL right after the calls (at
+  most a batch) and on one a moment later (none), with the time from SIGTERM to exit
+  (``clean_stop.py``).
 
-The modules: ``soak``, ``crash`` and ``growth`` hold the three benchmarks; ``listeners`` the
-partners' webhook endpoints; ``clients`` the partners' backends (the load); ``clock_drive`` the
-draining of retries; ``accounting`` the comparison of the three views and its rows; ``emulator``
-the server process, its control API and its SQLite file; ``memory`` the RSS sampling; ``fill``
-the growth run's store-layer fill (a child process); ``signing`` and ``settings`` the rest.
+The modules: ``soak``, ``crash``, ``growth``, ``connections`` and ``clean_stop`` hold the five
+benchmarks; ``listeners`` the partners' webhook endpoints; ``clients`` the partners' backends
+(the load); ``clock_drive`` the draining of retries; ``accounting`` the comparison of the three
+views and its rows; ``emulator`` the server process, its control API and its SQLite file;
+``memory`` the RSS sampling; ``fill`` the growth run's store-layer fill (a child process);
+``signing`` and ``settings`` the rest.
 
 ``python bench/run.py --only reliability`` prints the rows; ``--strict`` makes a missed target
 (any loss, duplicate, 5xx, ...) exit 1. ``python bench/reliability [--quick] [--only NAME]``
@@ -40,8 +47,10 @@ BENCH_DIR = Path(__file__).resolve().parent.parent
 if str(BENCH_DIR) not in sys.path:  # the modules import harness, rawhttp and gateway from there
     sys.path.insert(0, str(BENCH_DIR))
 
+from .clean_stop import clean_stop  # noqa: E402
+from .connections import connections  # noqa: E402
 from .crash import crash_safety  # noqa: E402
 from .growth import growth  # noqa: E402
 from .soak import soak  # noqa: E402
 
-BENCHMARKS = [soak, crash_safety, growth]
+BENCHMARKS = [soak, crash_safety, growth, connections, clean_stop]
