@@ -157,3 +157,15 @@ def test_the_dashboard_forms_work_from_the_dashboard_only(app: Flask) -> None:
     assert refused.status_code == 403
     assert refused.mimetype == "text/html"  # the dashboard's error page, not JSON
     assert client.get("/_mock/clock").json["offsetSeconds"] == 2  # type: ignore[index]
+
+
+def test_the_dashboard_behind_a_tls_proxy_keeps_its_forms() -> None:
+    """The proxy forwards https://mock.example as plain http with Host: mock.example."""
+    with checked_app(Settings(data=MEMORY, allowed_hosts=("mock.example",))) as app:
+        client = _client(app, "http://mock.example")
+        own = client.post("/_mock/ui/settings/clock", data={"amount": "1", "unit": "seconds"},
+                          headers={"Origin": "https://mock.example"})
+        assert own.status_code == 303, own.get_data(as_text=True)
+        other_port = client.post("/_mock/ui/settings/clock", data={"amount": "1"},
+                                 headers={"Origin": "https://mock.example:8443"})
+        assert other_port.status_code == 403

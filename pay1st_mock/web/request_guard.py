@@ -95,15 +95,24 @@ def _check_host(settings: Settings) -> None:
         f"(serve --allowed-host {name}), or send the control token")
 
 
+def _same_origin(sent: str, host: str) -> bool:
+    """Whether an Origin or Referer URL names the server this ``Host`` addresses. A ``Host``
+    without a port matches the scheme's default port, whichever scheme the browser used (a
+    TLS proxy in front may have forwarded an https page as http)."""
+    name, port = _split_host(host)
+    their_name, their_port = _origin_of(sent)
+    if their_name != name:
+        return False
+    return their_port == port if port else their_port in _DEFAULT_PORTS.values()
+
+
 def _check_origin() -> None:
     host = request.headers.get("Host", "")
-    name, port = _split_host(host)
-    ours = (name, port or _DEFAULT_PORTS.get(request.scheme, ""))
     for header in ("Origin", "Referer"):
         sent = request.headers.get(header)
         if sent is None:
             continue
-        if _origin_of(sent) != ours:
+        if not _same_origin(sent, host):
             raise Pay1stError(
                 "CROSS_SITE_REQUEST",
                 f"a web page of another site may not change this server: {header} is "
