@@ -417,7 +417,7 @@ def fixture_overhead(ctx: Context) -> list[Metric]:
     """pay1st_partner per test: PartnerClient.create(url) + .reset() on one running MockServer."""
     runs = 50 if ctx.quick else 200
     local = run_child(["fixture", "--runs", str(runs)])
-    remote = run_child(["fixture", "--runs", str(runs), "--url", ctx.server().wait_url()])
+    remote = run_child(["fixture", "--runs", str(runs), "--url", ctx.server().wait_for_url()])
     ctx.details["ci_fixture_overhead"] = {"runs": runs, "in_process": local,
                                           "serve_subprocess": remote}
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+from pay1st_mock.process import PYTHON_COMMAND
 
 BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
@@ -43,22 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"{'conns':>5} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'server%':>8} "
               f"{'main%':>6} {'workers%':>9} {'client%':>8} {'cpu/req ms':>10} {'errors':>6}")
     print(header)
-    command = None
+    command: Sequence[str] = PYTHON_COMMAND
     if args.threads or args.no_queue_warnings or args.count_loop:
         command = [sys.executable, str(BENCH_DIR / "_serve_variant.py"),
                    *(["--threads", str(args.threads)] if args.threads else []),
                    *(["--no-queue-warnings"] if args.no_queue_warnings else []),
-                   *(["--count-loop"] if args.count_loop else []),
-                   *harness.SERVE_ARGS]
+                   *(["--count-loop"] if args.count_loop else [])]
     groups = [[c] for c in counts] if args.count_loop else [counts]
     warnings = 0
     for group in groups:
         with harness.running_server(command) as server:
-            host, port = server.host_port
-            token = gateway.get_access_token(server.wait_url())
+            host, port = server.address
+            token = gateway.get_access_token(server.wait_for_url())
             expected = 201 if args.endpoint == "create" else 200
             for count in group:
-                specs = request_specs(args.endpoint, token, server.wait_url())
+                specs = request_specs(args.endpoint, token, server.wait_for_url())
                 r = loadgen.run_load_in_subprocess(loadgen.LoadSpec(
                     host=host, port=port, requests=specs, expected_status=expected,
                     connections=count, duration=args.seconds, warmup=0.3, client=args.client,
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{_pct(r['server_other_threads_cpu_pct']):>9} "
                       f"{_pct(r['client_cpu_pct_of_one_core']):>8} {per_request:>10.2f} "
                       f"{r['errors']:>6}", flush=True)
-        stderr = server.stderr()
+        stderr = server.stderr
         warnings += sum("queue depth" in line for line in stderr.splitlines())
         if args.count_loop:
             line = next((x for x in stderr.splitlines() if x.startswith("LOOP_COUNTS")), "")

@@ -25,6 +25,8 @@ import requests
 from harness import Context, Metric, median, percentile
 from rawhttp import RawConnection, build_request
 
+from pay1st_mock.process import ServerProcess
+
 API_KEY = "sandbox-api-key"
 API_SECRET = "sandbox-api-secret"
 SIGNING_KEY = "hCyO_Flnu6aid-bhFYTYOowkxXRzoZkgzO32rB6Ik8Y"
@@ -181,11 +183,13 @@ def cold_start(ctx: Context) -> list[Metric]:
     runs = 3 if ctx.quick else 7
     totals, banners = [], []
     for _ in range(runs):
-        server = harness.ServerProcess.start()
+        server = ServerProcess(*harness.SERVE_ARGS, cwd=harness.ROOT)
         try:
+            server.start(timeout=20)
             healthy_at = server.wait_healthy(timeout=20, interval=0.002)
-            totals.append((healthy_at - server.spawned_at) * 1000)
-            banners.append(((server.url_at or healthy_at) - server.spawned_at) * 1000)
+            spawned_at = server.spawned_at or healthy_at
+            totals.append((healthy_at - spawned_at) * 1000)
+            banners.append(((server.url_at or healthy_at) - spawned_at) * 1000)
         finally:
             server.stop()
     floor = []
@@ -194,7 +198,7 @@ def cold_start(ctx: Context) -> list[Metric]:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         floor.append((time.perf_counter() - t0) * 1000)
     ctx.details["cold_start"] = {"runs_ms": totals, "spawn_to_url_line_ms": banners,
-                                 "python_c_pass_ms": floor, "command": harness.serve_command()}
+                                 "python_c_pass_ms": floor, "command": server.argv}
     return [
         Metric("cold start median (spawn → health 200)", median(totals), "ms",
                COLD_START_MEDIAN_MS),
@@ -207,8 +211,8 @@ def cold_start(ctx: Context) -> list[Metric]:
 def sequential_latency(ctx: Context) -> list[Metric]:
     """One keep-alive client, requests back to back: token, methods, create, query."""
     server = ctx.server()
-    base = server.wait_url()
-    host, port = server.host_port
+    base = server.wait_for_url()
+    host, port = server.address
     count, warmup = (100 if ctx.quick else 500), 50
     token = get_access_token(base)
 
@@ -263,8 +267,8 @@ def _latency_suite(client: Client, token: str, count: int,
 def throughput(ctx: Context) -> list[Metric]:
     """GET methods from 16 keep-alive connections in a separate process, closed loop."""
     server = ctx.server()
-    host, port = server.host_port
-    token = get_access_token(server.wait_url())
+    host, port = server.address
+    token = get_access_token(server.wait_for_url())
     duration = 2.0 if ctx.quick else 5.0
     metrics: list[Metric] = []
     details: dict[str, Any] = {}
@@ -297,7 +301,7 @@ def throughput(ctx: Context) -> list[Metric]:
                 Metric("  load-generator CPU (% of one core)",
                        result["client_cpu_pct_of_one_core"], "%"),
             ]
-    stderr = server.stderr()
+    stderr = server.stderr
     details["server_stderr_lines"] = len(stderr.splitlines())
     details["server_stderr_tail"] = stderr.splitlines()[-5:]
     ctx.details["throughput"] = details

@@ -1,32 +1,29 @@
 """Small helpers shared by the benchmarks: metrics, percentiles, the table, JSON, the server.
 
 Benchmarks are plain functions ``fn(ctx: Context) -> list[Metric]`` collected in a module's
-``BENCHMARKS`` list (see ``gateway.py``); ``run.py`` runs them and reports. Nothing here
-depends on the package under test except the command used to start it.
+``BENCHMARKS`` list (see ``gateway.py``); ``run.py`` runs them and reports. The server under
+test runs in its own process, started by the package's ``pay1st_mock.process.ServerProcess``
+(the same one the test suite uses).
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import math
 import os
 import platform
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pay1st_mock.process import PYTHON_COMMAND, ServerProcess
+
 ROOT = Path(__file__).resolve().parent.parent
-URL_MARKER = "PAY1ST_MOCK_URL="
-# --host pins the bench to loopback whatever a config file might say.
-SERVE_ARGS = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", ":memory:"]
+# After ``serve --host 127.0.0.1 --port 0`` (ServerProcess pins loopback whatever a config says).
+SERVE_ARGS = ("--data", ":memory:")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -131,15 +128,14 @@ class Context:
     def server(self) -> ServerProcess:
         """A `pay1st-mock serve` subprocess started on first use and shared until ``close``."""
         if self._server is None:
-            self._server = ServerProcess.start()
-            self._server.wait_healthy(timeout=15)
+            self._server = start_server()
         return self._server
 
     def shared_server_cpu(self) -> float:
         """CPU seconds used so far by the shared server (0 when none is running)."""
         if self._server is None:
             return 0.0
-        return self._server.cpu_seconds() or 0.0
+        return process_cpu_seconds(self._server.pid) or 0.0
 
     def close(self) -> None:
         if self._server is not None:
@@ -153,125 +149,25 @@ Benchmark = Callable[[Context], list[Metric]]
 # --------------------------------------------------------------------------- the server
 
 
-def serve_command(extra: Sequence[str] = ()) -> list[str]:
-    return [sys.executable, "-m", "pay1st_mock", *SERVE_ARGS, *extra]
-
-
-class ServerProcess:
-    """A `pay1st-mock serve` subprocess on 127.0.0.1 with a free port.
-
-    stdout is drained by a thread (the URL line is picked out); stderr goes to a temporary file
-    so a chatty server can never block on a full pipe.
-    """
-
-    def __init__(self, proc: subprocess.Popen[bytes], spawned_at: float,
-                 stderr_file: Any) -> None:
-        self.proc = proc
-        self.spawned_at = spawned_at
-        self.url: str | None = None
-        self.url_at: float | None = None
-        self._url_event = threading.Event()
-        self._stderr_file = stderr_file
-        self._stderr_text: str | None = None
-        self._stdout_lines: list[str] = []
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    @classmethod
-    def start(cls, command: Sequence[str] | None = None) -> ServerProcess:
-        stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 — closed with the process
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        spawned_at = time.perf_counter()
-        proc = subprocess.Popen(list(command or serve_command()), cwd=ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=stderr_file)
-        return cls(proc, spawned_at, stderr_file)
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if self.url is None and line.startswith(URL_MARKER):
-                self.url_at = time.perf_counter()
-                self.url = line[len(URL_MARKER):].strip()
-                self._url_event.set()
-            self._stdout_lines.append(line)
-        self._url_event.set()  # EOF: the process ended
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def host_port(self) -> tuple[str, int]:
-        url = self.wait_url()
-        host, _, port = url.removeprefix("http://").rpartition(":")
-        if host != "127.0.0.1":  # the benchmarks only ever talk to loopback
-            raise RuntimeError(f"server listens on {url}, not 127.0.0.1")
-        return host, int(port)
-
-    def wait_url(self, timeout: float = 15.0) -> str:
-        if not self._url_event.wait(timeout) or self.url is None:
-            self.stop()
-            raise RuntimeError(f"server printed no {URL_MARKER} line; stderr:\n{self.stderr()}")
-        return self.url
-
-    def wait_healthy(self, timeout: float = 15.0, interval: float = 0.002) -> float:
-        """Poll GET /_mock/health (a fresh connection each try) until 200; return the time."""
-        deadline = time.perf_counter() + timeout
-        host, port = self.host_port
-        while True:
-            conn = http.client.HTTPConnection(host, port, timeout=max(0.05, timeout))
-            try:
-                conn.request("GET", "/_mock/health")
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    return time.perf_counter()
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.stderr()}")
-            if time.perf_counter() > deadline:
-                self.stop()
-                raise RuntimeError("server never answered /_mock/health with 200")
-            time.sleep(interval)
-
-    def cpu_seconds(self) -> float | None:
-        return process_cpu_seconds(self.pid)
-
-    def stderr(self) -> str:
-        if self._stderr_text is not None:
-            return self._stderr_text
-        with contextlib.suppress(OSError, ValueError):
-            self._stderr_file.seek(0)
-            return str(self._stderr_file.read().decode("utf-8", "replace"))
-        return ""
-
-    def stop(self, timeout: float = 5.0) -> int | None:
-        """SIGTERM (the server stops cleanly), then SIGKILL after ``timeout``."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout)
-        self._reader.join(1.0)
-        if self._stderr_text is None:
-            self._stderr_text = self.stderr()
-            self._stderr_file.close()
-        return self.proc.returncode
+def start_server(*args: str, command: Sequence[str] = PYTHON_COMMAND,
+                 timeout: float = 15.0) -> ServerProcess:
+    """`serve --host 127.0.0.1 --port 0 ARGS` (default ``SERVE_ARGS``) from the repository root,
+    answering /_mock/health; see ``pay1st_mock.process`` for the protocol."""
+    server = ServerProcess(*(args or SERVE_ARGS), command=command, cwd=ROOT).start(timeout)
+    try:
+        server.wait_healthy(timeout)
+    except BaseException:
+        server.close()
+        raise
+    return server
 
 
 @contextlib.contextmanager
-def running_server(command: Sequence[str] | None = None) -> Iterator[ServerProcess]:
-    server = ServerProcess.start(command)
+def running_server(command: Sequence[str] = PYTHON_COMMAND) -> Iterator[ServerProcess]:
+    """``start_server`` for a ``with`` block; SIGTERM after it (a profiling variant writes its
+    stats on the way out)."""
+    server = start_server(command=command)
     try:
-        server.wait_healthy()
         yield server
     finally:
         server.stop()

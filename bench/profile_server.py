@@ -42,11 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
 
     command = [sys.executable, str(BENCH_DIR / "_serve_variant.py"), "--profile", str(out),
-               "--timer", args.timer, *harness.SERVE_ARGS]
+               "--timer", args.timer]
     with harness.running_server(command) as server:
-        host, port = server.host_port
-        token = gateway.get_access_token(server.wait_url())
-        specs = request_specs(args.endpoint, token, server.wait_url())
+        host, port = server.address
+        token = gateway.get_access_token(server.wait_for_url())
+        specs = request_specs(args.endpoint, token, server.wait_for_url())
         expected = 201 if args.endpoint == "create" else 200
         result = loadgen.run_load_in_subprocess(loadgen.LoadSpec(
             host=host, port=port, requests=specs, expected_status=expected,

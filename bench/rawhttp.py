@@ -3,9 +3,10 @@
 ``requests`` spends ~0.3–0.5 ms of client CPU per call; on a 2-core machine that competes with
 the server being measured. ``RawConnection`` sends pre-built request bytes and reads the response
 by Content-Length (chunked bodies are also understood), so its own cost is a few tens of µs.
-``Responder`` is the other side, for the partner endpoints the benchmarks run in their own
-process (webhook listeners, the scenario runner's instant partner): a thread per keep-alive
-connection that hands each request to a callback. Only for 127.0.0.1.
+``Responder`` is the other side, for a partner endpoint that must write its own bytes (the
+scenario runner's instant partner; a partner that stalls or trickles): a thread per keep-alive
+connection that hands each request to a callback. Only for 127.0.0.1. A partner that answers
+ordinary HTTP and records what it got is the package's ``pay1st_mock.listener.WebhookListener``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Webhook benchmarks: delivery latency and the full partner flow (token → … → fulfilment).
 
-A partner listener runs inside the benchmark process: a minimal raw-socket HTTP/1.1 server that
-notes the arrival time (``time.perf_counter``) as soon as a request's body is in, answers 200 at
-once, and only then parses the body, checks the signature and hands the event to whoever waits
-for that payment ``reference``. The server under test is a `pay1st-mock serve` subprocess on
-127.0.0.1; payments are completed headlessly with ``POST /_mock/payments/{reference}/complete``
-and the dispatcher POSTs the Payment Webhook Event to the payment's ``webhookUrl`` (the listener).
+The partner's endpoint runs inside the benchmark process: the package's ``WebhookListener``
+(HTTP/1.1 keep-alive, a thread per connection), which notes each request's arrival
+(``time.monotonic``) as its request line comes in; its script parses the body, checks the
+signature, hands the event to whoever waits for that payment ``reference`` and answers 200.
+The server under test is a `pay1st-mock serve` subprocess on 127.0.0.1; payments are completed
+headlessly with ``POST /_mock/payments/{reference}/complete`` and the dispatcher POSTs the Payment
+Webhook Event to the payment's ``webhookUrl`` (the listener). Times compared with an arrival are
+``time.monotonic`` too (on Linux the same clock as ``time.perf_counter``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import contextlib
 import hmac
 import json
 import os
-import socket
 import threading
 import time
 import uuid
@@ -40,7 +41,8 @@ from gateway import (
 )
 from harness import Context, Metric, percentile
 from loadgen import RequestSpec
-from rawhttp import Responder
+
+from pay1st_mock.listener import Received, WebhookListener
 
 COMPLETE_PATH = "/_mock/payments/{reference}/complete"
 WEBHOOK_PATH = "/partner/webhooks/pay1st"
@@ -53,8 +55,6 @@ WEBHOOK_WAIT_S = 5.0  # a webhook later than this counts as missing
 MAX_MISSING = 3  # webhook latency stops after this many missing webhooks
 FLOW_CONCURRENCY = 8
 
-_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
-
 
 # --------------------------------------------------------------------------- the partner listener
 
@@ -63,7 +63,7 @@ _ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n
 class Arrival:
     """One webhook as the listener got it."""
 
-    at: float  # time.perf_counter() when the whole request was in
+    at: float  # time.monotonic() when its request line came in (``Received.at``)
     wall: float  # time.time() at the same moment
     path: str
     reference: str | None
@@ -73,8 +73,9 @@ class Arrival:
 
 
 @dataclass
-class WebhookListener:
-    """A partner endpoint on 127.0.0.1:<free port>: one thread per connection, keep-alive."""
+class PartnerEndpoint:
+    """The partner's webhook endpoint: a ``WebhookListener`` whose script files each event
+    under its payment reference (then answers 200), for ``take``."""
 
     signing_key: str = SIGNING_KEY
     arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
@@ -84,38 +85,29 @@ class WebhookListener:
 
     def __post_init__(self) -> None:
         self._condition = threading.Condition()
-        self._server = Responder(self._answer, name="bench-listener")
+        self._wall_offset = time.time() - time.monotonic()
+        self._listener = WebhookListener(self._file).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.port}{WEBHOOK_PATH}"
+        return f"{self._listener.url}{WEBHOOK_PATH}"
 
     @property
     def connections(self) -> int:
-        return self._server.connections
+        return self._listener.connections
 
-    def _answer(self, conn: socket.socket, head: bytes, body: bytes) -> None:
-        """Note the time the request is in, answer 200 at once, only then look at it."""
-        at, at_wall = time.perf_counter(), time.time()
-        conn.sendall(_ANSWER)
-        self._record(head, body, at, at_wall)
-
-    def _record(self, head: bytes, body: bytes, at: float, at_wall: float) -> None:
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        path = parts[1] if len(parts) > 1 else ""
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        stamp = headers.get("x-timestamp", "")
-        expected = sign(stamp, body)
-        signature_ok = hmac.compare_digest(expected, headers.get("x-signature", "").lower())
+    def _file(self, received: Received) -> int:
+        """Check the event's signature and file it under its reference; answer 200."""
+        stamp = received.headers.get("X-TIMESTAMP", "")
+        expected = sign(stamp, received.body)
+        signature_ok = hmac.compare_digest(expected,
+                                           received.headers.get("X-SIGNATURE", "").lower())
         reference = status = None
         with contextlib.suppress(ValueError, AttributeError):
-            event = json.loads(body)
+            event = received.json()
             reference, status = event.get("reference"), event.get("status")
-        arrival = Arrival(at, at_wall, path, reference if isinstance(reference, str) else None,
+        arrival = Arrival(received.at, received.at + self._wall_offset, received.path,
+                          reference if isinstance(reference, str) else None,
                           status if isinstance(status, str) else None, _epoch(stamp),
                           signature_ok)
         with self._condition:
@@ -126,6 +118,7 @@ class WebhookListener:
             else:
                 self.arrivals.setdefault(arrival.reference, []).append(arrival)
                 self._condition.notify_all()
+        return 200
 
     def take(self, reference: str, status: str = "SUCCESSFUL",
              timeout: float = WEBHOOK_WAIT_S) -> Arrival | None:
@@ -151,12 +144,12 @@ class WebhookListener:
             return sum(len(found) for found in self.arrivals.values())
 
     def close(self) -> None:
-        self._server.close()
+        self._listener.stop()
 
 
 @contextlib.contextmanager
-def listening() -> Iterator[WebhookListener]:
-    listener = WebhookListener()
+def listening() -> Iterator[PartnerEndpoint]:
+    listener = PartnerEndpoint()
     try:
         yield listener
     finally:
@@ -218,8 +211,8 @@ def _ms(values: list[float], p: float) -> float:
 def webhook_latency(ctx: Context) -> list[Metric]:
     """Sequential: control-API complete sent → the listener has the SUCCESSFUL webhook."""
     server = ctx.server()
-    base = server.wait_url()
-    host, port = server.host_port
+    base = server.wait_for_url()
+    host, port = server.address
     count, warmup = (50 if ctx.quick else 200), 10
     token = get_access_token(base)
     latencies: list[float] = []  # complete sent → webhook in (s)
@@ -241,7 +234,7 @@ def webhook_latency(ctx: Context) -> list[Metric]:
                 else:
                     errors["create"] += 1
             completes = [client.prepare(complete_spec(r)) for r in references]
-            perf, wall = time.perf_counter, time.time
+            perf, wall = time.monotonic, time.time  # perf: the clock of Received.at
             for index, (reference, prepared) in enumerate(zip(references, completes,
                                                               strict=True)):
                 sent_wall = wall()
@@ -311,7 +304,7 @@ class FlowStats:
 class Partner:
     """One partner backend thread: its own ``requests.Session`` and, per flow, its own token."""
 
-    def __init__(self, base: str, listener: WebhookListener) -> None:
+    def __init__(self, base: str, listener: PartnerEndpoint) -> None:
         self.base = base
         self.listener = listener
         self.session = requests.Session()
@@ -338,7 +331,7 @@ class Partner:
 
     def _flow(self, stages: dict[str, list[float]]) -> str | None:
         """token → create (signed) → complete → webhook in → fulfilment (signed)."""
-        perf = time.perf_counter
+        perf = time.monotonic  # the clock of Received.at
         t0 = perf()
         response = self.session.post(self.base + TOKEN_PATH, data=self.token_body,
                                      headers=self.token_headers, timeout=10)
@@ -375,7 +368,7 @@ class Partner:
         self.session.close()
 
 
-def run_flows(base: str, listener: WebhookListener, threads: int, duration: float,
+def run_flows(base: str, listener: PartnerEndpoint, threads: int, duration: float,
               warmup_flows: int, server_pid: int) -> dict[str, Any]:
     """``threads`` partners each run flows back to back for ``duration`` s after a warm-up."""
     partners = [Partner(base, listener) for _ in range(threads)]
@@ -437,7 +430,7 @@ def run_flows(base: str, listener: WebhookListener, threads: int, duration: floa
 def gateway_flow(ctx: Context) -> list[Metric]:
     """token → create → complete → webhook → fulfilment: flows/s, 1 then 8 concurrent."""
     server = ctx.server()
-    base = server.wait_url()
+    base = server.wait_for_url()
     duration = 2.0 if ctx.quick else 5.0
     metrics: list[Metric] = []
     details: dict[str, Any] = {"cpu_count": os.cpu_count(), "client": "requests.Session per "

@@ -1,36 +1,27 @@
 """Helpers for the CLI, durability, tenant and control tests.
 
-* ``ServerProcess``: ``pay1st-mock serve --port 0`` in a subprocess, its output read line by line
-  in the background so a test can wait for a line with a deadline instead of sleeping.
+* ``run_cli``: a ``python -m pay1st_mock`` command run to completion. A server in a subprocess
+  is ``pay1st_mock.process.ServerProcess``.
 * ``ClientPartner``: a partner talking to an app through Flask's test client (no socket).
 """
 
 from __future__ import annotations
 
 import json
-import queue
-import signal
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from pay1st_mock.process import PYTHON_COMMAND
 from pay1st_mock.services import EXTENSION_KEY
 from pay1st_mock.signing import sign_request
 from tests.support import AUTH, PAYMENT, SANDBOX, basic, now_timestamp, payment_body
-
-START_TIMEOUT = 15.0
-STOP_TIMEOUT = 10.0
-URL_PREFIX = "PAY1ST_MOCK_URL="
-PYTHON_MODULE = (sys.executable, "-m", "pay1st_mock")
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
@@ -49,101 +40,8 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
 def run_cli(*args: str, cwd: Path, timeout: float = 30.0,
             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m pay1st_mock ARGS`` to completion (commands that are meant to end)."""
-    return subprocess.run([*PYTHON_MODULE, *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([*PYTHON_COMMAND, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, input=stdin, check=False)
-
-
-class ServerProcess:
-    """One ``serve`` subprocess; always ``close()`` it (``serve_process`` does)."""
-
-    def __init__(self, args: Sequence[str], cwd: Path,
-                 command: Sequence[str] = PYTHON_MODULE) -> None:
-        self.argv = [*command, "serve", "--host", "127.0.0.1", "--port", "0", *args]
-        self.process = subprocess.Popen(self.argv, cwd=cwd, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, encoding="utf-8")
-        self.stdout_lines: list[str] = []
-        self.stderr_lines: list[str] = []
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        assert self.process.stdout is not None and self.process.stderr is not None
-        self._readers = [
-            threading.Thread(target=self._pump, args=(self.process.stdout, self.stdout_lines,
-                                                      self._lines), daemon=True),
-            threading.Thread(target=self._pump, args=(self.process.stderr, self.stderr_lines,
-                                                      None), daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
-        self.url: str | None = None
-
-    @staticmethod
-    def _pump(stream: IO[str], sink: list[str], lines: queue.Queue[str | None] | None) -> None:
-        for line in stream:
-            sink.append(line.rstrip("\n"))
-            if lines is not None:
-                lines.put(line.rstrip("\n"))
-        if lines is not None:
-            lines.put(None)
-
-    @property
-    def stdout(self) -> str:
-        return "\n".join(self.stdout_lines)
-
-    @property
-    def stderr(self) -> str:
-        return "\n".join(self.stderr_lines)
-
-    def wait_for_url(self, timeout: float = START_TIMEOUT) -> str:
-        """Read stdout until the ``PAY1ST_MOCK_URL=`` line; return the URL."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {URL_PREFIX} line within {timeout} s; stdout:\n"
-                                     f"{self.stdout}\nstderr:\n{self.stderr}")
-            try:
-                line = self._lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                self.process.wait(STOP_TIMEOUT)
-                raise AssertionError(f"server exited ({self.process.returncode}) before printing "
-                                     f"its URL; stdout:\n{self.stdout}\nstderr:\n{self.stderr}")
-            if line.startswith(URL_PREFIX):
-                self.url = line.removeprefix(URL_PREFIX)
-                return self.url
-
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
-        """Send ``signum``, wait for the exit and for all output; return the exit code."""
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout)
-        self._join_readers()
-        return code
-
-    def _join_readers(self) -> None:
-        for reader in self._readers:
-            reader.join(STOP_TIMEOUT)
-
-    def close(self) -> None:
-        """Kill the process if it still runs and release its pipes."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT)
-        self._join_readers()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
-@contextmanager
-def serve_process(*args: str, cwd: Path,
-                  command: Sequence[str] = PYTHON_MODULE) -> Iterator[ServerProcess]:
-    """Start ``serve --port 0 ARGS``, wait until it prints its URL, and always kill it after."""
-    server = ServerProcess(args, cwd, command)
-    try:
-        server.wait_for_url()
-        yield server
-    finally:
-        server.close()
 
 
 def close_app(app: Flask) -> None:

@@ -17,8 +17,9 @@ import requests
 
 from pay1st_mock import __version__
 from pay1st_mock.cli import main
+from pay1st_mock.process import ServerProcess, ServerStartError
 from pay1st_mock.signing import verify_request
-from tests.harness import ServerProcess, run_cli, serve_process, wait_until
+from tests.harness import run_cli, wait_until
 from tests.support import SANDBOX
 from tests.vectors import REQUEST_BODY as GATEWAY_BODY
 from tests.vectors import REQUEST_KEY as GATEWAY_KEY
@@ -55,7 +56,7 @@ def _health(url: str) -> requests.Response:
 def test_console_script_prints_urls_and_sandbox_credentials(tmp_path: Path) -> None:
     command = shutil.which("pay1st-mock")
     assert command is not None, "the pay1st-mock console script is not on PATH"
-    with serve_process("--data", str(tmp_path / "data"), cwd=tmp_path,
+    with ServerProcess("--data", str(tmp_path / "data"), cwd=tmp_path,
                        command=[command]) as server:
         url = server.url
         assert url is not None
@@ -89,7 +90,7 @@ def test_console_script_prints_urls_and_sandbox_credentials(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_stops_the_server_cleanly(tmp_path: Path, signum: signal.Signals) -> None:
-    with serve_process("--data", ":memory:", cwd=tmp_path) as server:
+    with ServerProcess("--data", ":memory:", cwd=tmp_path) as server:
         assert server.url is not None
         assert _health(server.url).status_code == 200
         port = int(server.url.rsplit(":", 1)[1])
@@ -104,7 +105,7 @@ def test_signal_stops_the_server_cleanly(tmp_path: Path, signum: signal.Signals)
 
 def test_url_file_holds_the_url(tmp_path: Path) -> None:
     url_file = tmp_path / "mock.url"
-    with serve_process("--data", ":memory:", "--url-file", str(url_file), cwd=tmp_path) as server:
+    with ServerProcess("--data", ":memory:", "--url-file", str(url_file), cwd=tmp_path) as server:
         written = wait_until(lambda: url_file.exists() and url_file.read_text().endswith("\n")
                              and url_file.read_text(), 10, "the --url-file contents")
         assert written == f"{server.url}\n"
@@ -113,7 +114,7 @@ def test_url_file_holds_the_url(tmp_path: Path) -> None:
 
 
 def test_data_defaults_to_a_directory_under_the_working_directory(tmp_path: Path) -> None:
-    with serve_process(cwd=tmp_path) as server:
+    with ServerProcess(cwd=tmp_path) as server:
         assert str((tmp_path / ".pay1st-mock").resolve()) in server.stdout
         assert server.stop() == 0
     assert (tmp_path / ".pay1st-mock" / "pay1st-mock.sqlite3").is_file()
@@ -124,7 +125,7 @@ def test_banner_lists_configured_partners_and_the_seed(tmp_path: Path) -> None:
     config.write_text('version = 1\n\n[[partners]]\nid = 7\ncode = "ACME"\n'
                       'api_key = "acme-api-key"\napi_secret = "acme-api-secret"\n'
                       'signing_key = "acme-signing-key"\n', encoding="utf-8")
-    with serve_process("--data", ":memory:", "--config", str(config), "--seed", "77",
+    with ServerProcess("--data", ":memory:", "--config", str(config), "--seed", "77",
                        cwd=tmp_path) as server:
         assert re.search(r"^\s*Seed\s+77$", server.stdout, re.MULTILINE), server.stdout
         assert "in memory" in server.stdout
@@ -263,12 +264,12 @@ def test_in_process_sign_gateway_defaults_the_timestamp_to_now() -> None:
 
 
 def test_missing_config_file_exits_2_before_listening(tmp_path: Path) -> None:
-    """Also checks the harness: a server that dies before printing its URL fails fast."""
-    server = ServerProcess(["--data", ":memory:", "--config", str(tmp_path / "absent.toml")],
-                           tmp_path)
+    """Also checks ``ServerProcess``: a server that dies before printing its URL fails fast."""
+    server = ServerProcess("--data", ":memory:", "--config", str(tmp_path / "absent.toml"),
+                           cwd=tmp_path)
     try:
-        with pytest.raises(AssertionError, match="exited"):
-            server.wait_for_url(timeout=10)
+        with pytest.raises(ServerStartError, match="exited"):
+            server.start(timeout=10)
         assert server.process.returncode == 2
         assert "absent.toml" in server.stderr and "no such config file" in server.stderr
         assert "Traceback" not in server.stderr

@@ -11,12 +11,12 @@ import requests
 from pay1st_mock.cli import _is_loopback
 from pay1st_mock.client import PartnerClient
 from pay1st_mock.config import CONTROL_TOKEN_HEADER, MEMORY, Settings
+from pay1st_mock.process import ServerProcess
 from pay1st_mock.runner.engine import Engine
 from pay1st_mock.runner.model import parse_scenario
 from pay1st_mock.runner.session import run_scenarios
 from pay1st_mock.runner.target import build_target
 from pay1st_mock.server import MockServer
-from tests.harness import serve_process
 
 TOKEN = "s3cret-control-token-0123"
 
@@ -79,7 +79,7 @@ def test_loopback_is_recognised(host: str, loopback: bool) -> None:
     (("--insecure-open-control",), "set --control-token (or server.control_token)"),
     (("--control-token", TOKEN), "The control API (/_mock) requires the control token")])
 def test_serving_beyond_loopback_warns(tmp_path: Path, extra: tuple[str, ...], says: str) -> None:
-    with serve_process("--host", "0.0.0.0", "--data", MEMORY, *extra, cwd=tmp_path) as server:
+    with ServerProcess("--host", "0.0.0.0", "--data", MEMORY, *extra, cwd=tmp_path) as server:
         pass
     assert "warning: listening on 0.0.0.0, beyond this machine" in server.stderr
     assert says in server.stderr

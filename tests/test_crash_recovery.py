@@ -9,8 +9,9 @@ from pathlib import Path
 
 import requests
 
-from tests.harness import serve_process, wait_until
-from tests.listener import Listener, Received
+from pay1st_mock.listener import Received, WebhookListener
+from pay1st_mock.process import ServerProcess
+from tests.harness import wait_until
 from tests.support import GatewayClient
 
 PAYMENTS = 12
@@ -22,10 +23,10 @@ def test_pending_deliveries_survive_a_sigkill(tmp_path: Path) -> None:
     def answer(received: Received) -> tuple[int, bytes]:
         return (200, b"ok") if partner_up else (503, b"down for maintenance")
 
-    listener = Listener(answer=answer)
+    listener = WebhookListener(answer).start()
     data = tmp_path / "data"
     try:
-        with serve_process("--data", str(data), cwd=tmp_path) as server:
+        with ServerProcess("--data", str(data), cwd=tmp_path) as server:
             url = server.url
             assert url is not None
             partner = GatewayClient(url)
@@ -49,7 +50,7 @@ def test_pending_deliveries_survive_a_sigkill(tmp_path: Path) -> None:
                               ).fetchone()[0] == PAYMENTS
 
         partner_up = True
-        with serve_process("--data", str(data), cwd=tmp_path) as server:
+        with ServerProcess("--data", str(data), cwd=tmp_path) as server:
             url = server.url
             assert url is not None
             # The retries were due 5 s after the first attempts; move the clock past that.
@@ -65,4 +66,4 @@ def test_pending_deliveries_survive_a_sigkill(tmp_path: Path) -> None:
         accepted = [json.loads(r.body)["reference"] for r in listener.requests[PAYMENTS:]]
         assert sorted(accepted) == sorted(references), "each delivered exactly once after restart"
     finally:
-        listener.close()
+        listener.stop()

@@ -4,7 +4,7 @@ the clock form, faults, hidden secrets and escaping.
 
 Pages are fetched with Flask's test client of the ``app`` fixture, so every JSON answer (the
 errors) is checked by ``tests.conftest``'s response checker too. The dispatcher is the app's
-real one, posting to ``tests/listener.py``.
+real one, posting to a ``pay1st_mock.listener.WebhookListener``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from werkzeug.test import TestResponse
 
 from pay1st_mock.app import services
 from pay1st_mock.config import MEMORY, Settings, settings_from_mapping
+from pay1st_mock.listener import WebhookListener
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 from tests.conftest import checked_app
 from tests.harness import ClientPartner, wait_until
-from tests.listener import Listener
 
 SCRIPT = "<script>alert(1)</script>"
 UI = "/_mock/ui"
@@ -36,10 +36,10 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    partner_side = Listener(fail_first=1)  # the first webhook fails: a retry is scheduled
+def listener() -> Iterator[WebhookListener]:
+    partner_side = WebhookListener([500]).start()  # the first webhook fails: a retry is due
     yield partner_side
-    partner_side.close()
+    partner_side.stop()
 
 
 @dataclass
@@ -76,7 +76,7 @@ def delivery(client: FlaskClient, delivery_id: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def flow(client: FlaskClient, listener: Listener) -> Flow:
+def flow(client: FlaskClient, listener: WebhookListener) -> Flow:
     partner = ClientPartner(client).login()
     partner_reference = f"order-{SCRIPT}"
     reference = partner.create_reference(webhookUrl=f"{listener.url}/hook",
@@ -212,7 +212,7 @@ def test_deliveries_list_shows_retry_state_and_filters(client: FlaskClient, flow
 
 
 def test_clock_form_moves_the_clock_and_the_retry_goes_out(client: FlaskClient, flow: Flow,
-                                                           listener: Listener) -> None:
+                                                           listener: WebhookListener) -> None:
     moved = client.post(f"{UI}/settings/clock", data={"amount": "10", "unit": "seconds"})
     assert moved.status_code == 303 and moved.location == f"{UI}/settings"
     assert client.get("/_mock/clock").get_json()["offsetSeconds"] == 10
@@ -231,7 +231,7 @@ def test_clock_form_moves_the_clock_and_the_retry_goes_out(client: FlaskClient, 
 
 
 def test_delivery_page_explains_the_signature_and_resends(client: FlaskClient, flow: Flow,
-                                                          listener: Listener) -> None:
+                                                          listener: WebhookListener) -> None:
     text = page(client, f"{UI}/deliveries/{flow.delivery_id}")
     sent = listener.requests[0]
     signed = element_text(text, "signed-string")
@@ -307,8 +307,8 @@ def test_partner_text_is_escaped_everywhere(client: FlaskClient, flow: Flow) -> 
     assert html.escape(image, quote=False) in page(client, f"{UI}/payments")
 
 
-def test_summary_webhook_signature_and_hostile_shop_text(listener: Listener) -> None:
-    listener.fail_first = 0
+def test_summary_webhook_signature_and_hostile_shop_text(listener: WebhookListener) -> None:
+    listener.answer_with(None)
     product = {"id": 10, "partner_id": 1, "name": SCRIPT, "countries": ["NG"],
                "basic_auth": {"username": "galaxy", "password": "s3cret"},
                "summary_url": f"{listener.url}/summary",

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from pay1st_mock.config import CONTROL_TOKEN_HEADER, MEMORY, Settings
+from pay1st_mock.process import ServerProcess
 from pay1st_mock.web.control_auth import COOKIE
 from tests.conftest import checked_app
-from tests.harness import serve_process
 
 TOKEN = "dashboard-control-token-0123"
 UI = "/_mock/ui"
@@ -113,7 +113,7 @@ def test_every_dashboard_route_is_documented(client: FlaskClient) -> None:
 
 @pytest.mark.slow
 def test_the_serve_banner_shows_the_dashboard(tmp_path: Path) -> None:
-    with serve_process("--data", MEMORY, cwd=tmp_path) as server:
+    with ServerProcess("--data", MEMORY, cwd=tmp_path) as server:
         url = server.url
         assert url is not None
         assert f"  Dashboard      {url}/_mock/ui" in server.stdout_lines, server.stdout

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.harness import serve_process
+from pay1st_mock.process import ServerProcess
 from tests.support import AUTH, GatewayClient, basic, payment_body
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def credentials(partner: dict[str, Any]) -> dict[str, str]:
 
 def test_payments_partners_and_tokens_survive_a_restart(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
-    with serve_process("--data", data, cwd=tmp_path) as first:
+    with ServerProcess("--data", data, cwd=tmp_path) as first:
         url = first.url
         assert url is not None
         with gateway(url) as sandbox:
@@ -73,7 +73,7 @@ def test_payments_partners_and_tokens_survive_a_restart(tmp_path: Path) -> None:
             other_ref = other.create().json()["reference"]
         assert first.stop() == 0, first.stderr
 
-    with serve_process("--data", data, cwd=tmp_path) as second:
+    with ServerProcess("--data", data, cwd=tmp_path) as second:
         url = second.url
         assert url is not None
         with gateway(url) as sandbox:
@@ -108,7 +108,7 @@ def test_payments_partners_and_tokens_survive_a_restart(tmp_path: Path) -> None:
 
 
 def test_memory_data_is_gone_after_a_restart(tmp_path: Path) -> None:
-    with serve_process("--data", ":memory:", cwd=tmp_path) as first:
+    with ServerProcess("--data", ":memory:", cwd=tmp_path) as first:
         url = first.url
         assert url is not None
         with gateway(url) as sandbox:
@@ -117,7 +117,7 @@ def test_memory_data_is_gone_after_a_restart(tmp_path: Path) -> None:
         assert first.stop() == 0
     assert not any(tmp_path.rglob("*.sqlite3")), ":memory: must write no database file"
 
-    with serve_process("--data", ":memory:", cwd=tmp_path) as second:
+    with ServerProcess("--data", ":memory:", cwd=tmp_path) as second:
         url = second.url
         assert url is not None
         with gateway(url) as sandbox:  # the sandbox partner is always there
@@ -147,7 +147,7 @@ def _seeded_run(url: str) -> dict[str, Any]:
 
 def test_same_seed_gives_the_same_references_tokens_and_credentials(tmp_path: Path) -> None:
     with ExitStack() as stack:
-        servers = [stack.enter_context(serve_process("--data", ":memory:", "--seed", seed,
+        servers = [stack.enter_context(ServerProcess("--data", ":memory:", "--seed", seed,
                                                      cwd=tmp_path))
                    for seed in ("42", "42", "43")]
         runs = []
@@ -165,7 +165,7 @@ def test_restart_with_the_same_seed_on_kept_data_still_works(tmp_path: Path) -> 
     data = str(tmp_path / "data")
     references = []
     for _ in range(2):
-        with serve_process("--data", data, "--seed", "7", cwd=tmp_path) as server:
+        with ServerProcess("--data", data, "--seed", "7", cwd=tmp_path) as server:
             url = server.url
             assert url is not None
             assert token_status(url, "sandbox-api-key", "sandbox-api-secret") == 200, (

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.listener import Listener
+from pay1st_mock.listener import WebhookListener
 from tests.support import GatewayClient
 
 CREATE = "/api/pay1st/payments/create"
@@ -25,10 +25,10 @@ def add_fault(base: str, **body: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    partner_side = Listener()
+def listener() -> Iterator[WebhookListener]:
+    partner_side = WebhookListener().start()
     yield partner_side
-    partner_side.close()
+    partner_side.stop()
 
 
 def test_next_create_answers_500_with_the_envelope(partner: GatewayClient, live_url: str) -> None:
@@ -87,7 +87,7 @@ def test_bad_fault_is_refused_naming_the_field(live_url: str) -> None:
 
 
 def test_webhook_duplicate_and_delay(partner: GatewayClient, live_url: str,
-                                     listener: Listener) -> None:
+                                     listener: WebhookListener) -> None:
     add_fault(live_url, target="webhook", path="payment_event", action={"duplicate": True})
     reference = partner.create(webhookUrl=f"{listener.url}/hook").json()["reference"]
     requests.post(f"{live_url}/_mock/payments/{reference}/complete", json={"outcome": "success"})
@@ -104,7 +104,7 @@ def test_webhook_duplicate_and_delay(partner: GatewayClient, live_url: str,
 def test_a_failed_duplicate_does_not_reopen_a_delivered_webhook(partner: GatewayClient,
                                                                live_url: str) -> None:
     answers = iter([200, 500])
-    picky = Listener(answer=lambda received: (next(answers, 200), b""))
+    picky = WebhookListener(lambda received: (next(answers, 200), b"")).start()
     try:
         add_fault(live_url, target="webhook", path="payment_event", action={"duplicate": True})
         reference = partner.create(webhookUrl=f"{picky.url}/hook").json()["reference"]
@@ -115,7 +115,7 @@ def test_a_failed_duplicate_does_not_reopen_a_delivered_webhook(partner: Gateway
         (delivery,) = requests.get(f"{live_url}/_mock/deliveries",
                                    params={"reference": reference}).json()["deliveries"]
     finally:
-        picky.close()
+        picky.stop()
     assert [a["responseStatus"] for a in delivery["attempts"]] == [200, 500]
     assert delivery["status"] == "DELIVERED" and delivery["nextAttemptAt"] is None
 
@@ -123,7 +123,7 @@ def test_a_failed_duplicate_does_not_reopen_a_delivered_webhook(partner: Gateway
 def test_webhook_reorder(partner: GatewayClient, live_url: str) -> None:
     """The partner is down for the first event, so the second queues behind it; the reorder
     fault then sends the newer event first."""
-    flaky = Listener(fail_first=1)
+    flaky = WebhookListener([500]).start()
     try:
         reference = partner.create(webhookUrl=f"{flaky.url}/hook").json()["reference"]
         base = f"{live_url}/_mock/payments/{reference}/complete"
@@ -136,7 +136,7 @@ def test_webhook_reorder(partner: GatewayClient, live_url: str) -> None:
         assert [json.loads(r.body)["status"] for r in received] == [
             "PENDING", "SUCCESSFUL", "PENDING"]
     finally:
-        flaky.close()
+        flaky.stop()
 
 
 def test_partner_client_injects_faults_for_its_partner_only(live_url: str) -> None:

@@ -31,9 +31,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "client": BASICS,
     "runner": BASICS | DOMAIN | {"client"},
     "cli_run": BASICS | {"runner", "server"},
-    "cli": BASICS | {"app", "cli_run", "server"},
+    "cli_checklist": BASICS,
+    "cli": BASICS | {"app", "cli_run", "cli_checklist", "server"},
     "__main__": BASICS | {"cli"},
-    "pytest_plugin": BASICS | {"client", "runner", "server"},
+    "pytest_plugin": BASICS | {"client", "listener", "runner", "server"},
     "listener": BASICS,
     "process": BASICS,
 }

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from pay1st_mock.client import PartnerClient
+from pay1st_mock.listener import WebhookListener
 from pay1st_mock.server import MockServer
-from tests.listener import Listener
 
 CYCLES = 50
 FD_SLACK = 3  # interpreter-internal descriptors (e.g. a lazily opened /dev/urandom)
@@ -171,7 +171,7 @@ def _exercise(mock: MockServer, webhook_url: str) -> None:
 
 
 def test_many_start_stop_cycles_leak_nothing() -> None:
-    listener = Listener()
+    listener = WebhookListener().start()
     try:
         # One warm-up cycle: first-use imports and caches (schemas, Flask) are not leaks.
         with MockServer() as warm:
@@ -193,4 +193,4 @@ def test_many_start_stop_cycles_leak_nothing() -> None:
             f"file descriptors leaked over {CYCLES} cycles: {_open_fds()} open, "
             f"{baseline_fds} before")
     finally:
-        listener.close()
+        listener.stop()

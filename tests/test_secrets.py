@@ -12,8 +12,9 @@ import pytest
 import requests
 
 from pay1st_mock.client import PartnerClient
-from tests.harness import serve_process, wait_until
-from tests.listener import Listener
+from pay1st_mock.listener import WebhookListener
+from pay1st_mock.process import ServerProcess
+from tests.harness import wait_until
 
 SHOP_PASSWORD = "shop-password-never-shown"
 CONFIG = """version = 1
@@ -34,24 +35,25 @@ AUTH = "application/vnd.carry1st.payments.partnerauthentication+json"
 
 @pytest.mark.slow
 def test_no_secret_appears_in_logs_journal_or_delivery_log(tmp_path: Path) -> None:
-    listener = Listener(answer=lambda received: (200, json.dumps({
+    listener = WebhookListener(lambda received: (200, json.dumps({
         "userId": "p1", "externalReference": "x", "amount": 5, "currencyCode": "ZAR"}).encode()))
+    listener.start()
     config = tmp_path / "pay1st.toml"
     config.write_text(CONFIG.format(password=SHOP_PASSWORD, url=listener.url), encoding="utf-8")
     try:
-        with serve_process("--config", str(config), cwd=tmp_path) as server:
+        with ServerProcess("--config", str(config), cwd=tmp_path) as server:
             url = server.url
             assert url is not None
             secrets, views = _use_every_secret(url, listener)
         output = server.stdout.split("PAY1ST_MOCK_URL=", 1)[1] + server.stderr  # not the banner
     finally:
-        listener.close()
+        listener.stop()
     everything = output + "\n".join(views)
     for name, secret in secrets.items():
         assert secret not in everything, f"the {name} leaked"
 
 
-def _use_every_secret(url: str, listener: Listener) -> tuple[dict[str, str], list[str]]:
+def _use_every_secret(url: str, listener: WebhookListener) -> tuple[dict[str, str], list[str]]:
     partner = PartnerClient.create(url, webhookUrl=f"{listener.url}/hook")
     tokens = partner.login()
     refreshed = requests.post(f"{url}/api/pay1st/auth/refresh", timeout=10, headers={

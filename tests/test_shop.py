@@ -20,11 +20,11 @@ from flask import Flask
 from pay1st_mock import verify_summary
 from pay1st_mock.app import database, services
 from pay1st_mock.config import MEMORY, Settings, settings_from_mapping
+from pay1st_mock.listener import Received, WebhookListener
 from pay1st_mock.schemas import load_schemas
 from pay1st_mock.signing import summary_key
 from pay1st_mock.store.deliveries import DeliveryRepository
 from tests.conftest import checked_app
-from tests.listener import Listener, Received
 from tests.vectors import SUMMARY_BODY as VECTOR_BODY
 from tests.vectors import SUMMARY_SIGNATURE as VECTOR_SIGNATURE
 
@@ -68,14 +68,14 @@ def products(partner_url: str) -> list[dict[str, Any]]:
     ]
 
 
-class Partner(Listener):
+class Partner(WebhookListener):
     """The listener with routes: ``answers[path]`` answers requests to that path (else 200)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.answers: dict[str, Callable[[Received], tuple[int, bytes]]] = {}
         self.release = threading.Event()  # lets a deliberately slow answer finish at teardown
-        self.answer = self._route
+        self.answer_with(self._route)
 
     def _route(self, received: Received) -> tuple[int, bytes]:
         handler = self.answers.get(received.path)
@@ -97,11 +97,11 @@ class Partner(Listener):
 
 @pytest.fixture
 def listener() -> Iterator[Partner]:
-    partner_side = Partner()
+    partner_side = Partner().start()
     partner_side.on("/user-info", (200, {"userId": "U-42", "externalReference": "UI-REF-1"}))
     yield partner_side
     partner_side.release.set()
-    partner_side.close()
+    partner_side.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import requests
 
 from pay1st_mock import verify_request
 from pay1st_mock.config import MEMORY, Settings
-from tests.listener import Listener, Received
+from pay1st_mock.listener import Received, WebhookListener
 from tests.support import SANDBOX, GatewayClient
 
 PALMPAY = 58  # NG, phone + OTP: "no_answer" leaves it PENDING, "success" then finishes it
@@ -27,10 +27,10 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    partner_side = Listener()
+def listener() -> Iterator[WebhookListener]:
+    partner_side = WebhookListener().start()
     yield partner_side
-    partner_side.close()
+    partner_side.stop()
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -76,7 +76,7 @@ def event(received: Received) -> dict[str, Any]:
 
 
 def test_successful_payment_sends_a_signed_event(partner: GatewayClient, live_url: str,
-                                                 listener: Listener) -> None:
+                                                 listener: WebhookListener) -> None:
     reference = partner.create(webhookUrl=f"{listener.url}/hook").json()["reference"]
     complete(live_url, reference, outcome="success", channelId=2)
     (received,) = listener.wait_for(1, path="/hook")
@@ -102,7 +102,7 @@ def test_successful_payment_sends_a_signed_event(partner: GatewayClient, live_ur
     assert attempt["durationMs"] > 0 and attempt["error"] is None
 
 
-def test_partner_webhook_url_is_the_default(live_url: str, listener: Listener) -> None:
+def test_partner_webhook_url_is_the_default(live_url: str, listener: WebhookListener) -> None:
     created = requests.post(f"{live_url}/_mock/partners",
                             json={"webhookUrl": f"{listener.url}/partner-hook"}).json()
     acme = GatewayClient(live_url, created["apiKey"], created["apiSecret"],
@@ -119,7 +119,7 @@ def test_partner_webhook_url_is_the_default(live_url: str, listener: Listener) -
 
 def test_retries_follow_the_schedule_on_the_emulator_clock(partner: GatewayClient,
                                                             live_url: str) -> None:
-    failing = Listener(fail_first=3)
+    failing = WebhookListener([500] * 3).start()
     try:
         reference = partner.create(webhookUrl=f"{failing.url}/hook").json()["reference"]
         complete(live_url, reference, outcome="success")
@@ -143,11 +143,11 @@ def test_retries_follow_the_schedule_on_the_emulator_clock(partner: GatewayClien
         wait_until(lambda: deliveries(live_url, reference=reference)[0]["status"] == "DELIVERED",
                    what="DELIVERED")
     finally:
-        failing.close()
+        failing.stop()
 
 
 def test_exhausted_after_the_last_attempt(partner: GatewayClient, live_url: str) -> None:
-    down = Listener(fail_first=10**6)
+    down = WebhookListener(lambda _: 500).start()
     try:
         reference = partner.create(webhookUrl=f"{down.url}/hook").json()["reference"]
         complete(live_url, reference, outcome="declined")
@@ -164,11 +164,11 @@ def test_exhausted_after_the_last_attempt(partner: GatewayClient, live_url: str)
         time.sleep(0.3)
         assert len(down.requests) == 8
     finally:
-        down.close()
+        down.stop()
 
 
 def test_events_of_one_payment_arrive_in_order_once_each(partner: GatewayClient, live_url: str,
-                                                         listener: Listener) -> None:
+                                                         listener: WebhookListener) -> None:
     """20 payments completing at once, each PENDING then SUCCESSFUL."""
     references = [partner.create(webhookUrl=f"{listener.url}/hook").json()["reference"]
                   for _ in range(20)]
@@ -200,7 +200,7 @@ def test_events_of_one_payment_arrive_in_order_once_each(partner: GatewayClient,
 
 
 def test_resend_signs_afresh_and_keeps_the_body(partner: GatewayClient, live_url: str,
-                                                listener: Listener) -> None:
+                                                listener: WebhookListener) -> None:
     reference = partner.create(webhookUrl=f"{listener.url}/hook").json()["reference"]
     complete(live_url, reference, outcome="success")
     listener.wait_for(1)
@@ -226,8 +226,8 @@ def test_no_webhook_url_is_logged_as_skipped(partner: GatewayClient, live_url: s
 
 
 def test_a_partner_that_never_answers_times_out(partner: GatewayClient, live_url: str) -> None:
-    slow = Listener()
-    slow.answer = lambda received: (time.sleep(2), (200, b"late"))[1]
+    slow = WebhookListener().start()
+    slow.answer_with(lambda received: (time.sleep(2), (200, b"late"))[1])
     try:
         reference = partner.create(webhookUrl=f"{slow.url}/hook").json()["reference"]
         complete(live_url, reference, outcome="success")
@@ -237,11 +237,11 @@ def test_a_partner_that_never_answers_times_out(partner: GatewayClient, live_url
         assert attempt["error"] == "no answer within 1 s"
         assert deliveries(live_url, reference=reference)[0]["status"] == "PENDING"
     finally:
-        slow.close()
+        slow.stop()
 
 
 def test_unfinished_payment_is_abandoned_after_30_minutes(partner: GatewayClient, live_url: str,
-                                                          listener: Listener) -> None:
+                                                          listener: WebhookListener) -> None:
     reference = partner.create(webhookUrl=f"{listener.url}/hook").json()["reference"]
     advance(live_url, 1700)
     time.sleep(0.2)
@@ -254,7 +254,7 @@ def test_unfinished_payment_is_abandoned_after_30_minutes(partner: GatewayClient
 
 
 def test_paying_a_final_payment_again_is_refused(partner: GatewayClient, live_url: str,
-                                                 listener: Listener) -> None:
+                                                 listener: WebhookListener) -> None:
     reference = partner.create(webhookUrl=f"{listener.url}/hook").json()["reference"]
     complete(live_url, reference, outcome="cancel")
     again = requests.post(f"{live_url}/_mock/payments/{reference}/complete",

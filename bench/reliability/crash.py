@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import harness
 from harness import Context, Metric
+
+from pay1st_mock.process import ServerProcess
 
 from .accounting import account, accounting_metrics, json_stats, merged_stats, short
 from .clients import Target, create_partners, start_workers
@@ -39,14 +40,14 @@ def crash_safety(ctx: Context) -> list[Metric]:
     seconds = CRASH_SECONDS_QUICK if ctx.quick else CRASH_SECONDS
     limit = DRAIN_LIMIT_S_QUICK if ctx.quick else DRAIN_LIMIT_S
     listeners = [FlakyListener(i, SEED + 1) for i in range(PARTNERS)]
-    restarted: harness.ServerProcess | None = None
+    restarted: ServerProcess | None = None
     with tempfile.TemporaryDirectory(prefix="pay1st-crash-") as tmp:
         data = Path(tmp) / "data"
         first = start_server(data, SEED + 1)
-        control = Control(first.wait_url())
+        control = Control(first.wait_for_url())
         try:
             partners = create_partners(control, listeners)
-            target = Target(first.wait_url())
+            target = Target(first.wait_for_url())
             deadline = time.monotonic() + seconds
             workers, threads = start_workers(partners, target, SEED + 1, RETRY_WINDOW_S,
                                              deadline)
@@ -59,8 +60,8 @@ def crash_safety(ctx: Context) -> list[Metric]:
             restart_t0 = time.monotonic()
             restarted = start_server(data, SEED + 1)
             restart_s = time.monotonic() - restart_t0
-            target.point(restarted.wait_url())
-            control.base = restarted.wait_url()
+            target.point(restarted.wait_for_url())
+            control.base = restarted.wait_for_url()
             for thread in threads:
                 thread.join(seconds + RETRY_WINDOW_S + 60)
             after = {p["apiKey"]: p for p in control.get("/_mock/partners")["partners"]}

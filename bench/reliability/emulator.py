@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,28 +18,20 @@ from typing import Any
 import harness
 import requests
 
+from pay1st_mock.process import ServerProcess
+
 from .settings import CALL_TIMEOUT_S, DB_FILE
 
 # --------------------------------------------------------------------------- the server process
 
 
-def serve_command(data: Path, seed: int) -> list[str]:
-    return [sys.executable, "-m", "pay1st_mock", "serve", "--host", "127.0.0.1", "--port", "0",
-            "--data", str(data), "--seed", str(seed)]
+def start_server(data: Path, seed: int) -> ServerProcess:
+    return harness.start_server("--data", str(data), "--seed", str(seed), timeout=30)
 
 
-def start_server(data: Path, seed: int) -> harness.ServerProcess:
-    server = harness.ServerProcess.start(serve_command(data, seed))
-    server.wait_healthy(timeout=30)
-    return server
-
-
-def kill_server(server: harness.ServerProcess) -> None:
+def kill_server(server: ServerProcess) -> None:
     """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
-    with contextlib.suppress(ProcessLookupError):
-        server.proc.send_signal(signal.SIGKILL)
-    server.proc.wait(10)
-    server.stop()  # releases the reader thread and the stderr file
+    server.stop(signal.SIGKILL)
 
 
 class Control:

@@ -19,7 +19,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import harness
 from gateway import (
     API_KEY,
     API_SECRET,
@@ -32,6 +31,8 @@ from gateway import (
 )
 from harness import Context, Metric, percentile
 from rawhttp import RawConnection, build_request
+
+from pay1st_mock.process import ServerProcess
 
 from .emulator import start_server
 from .fill import fill_in_child
@@ -56,8 +57,8 @@ def _ms(values: list[float], p: float) -> float:
 class GrowthClient:
     """The sandbox partner over one raw-socket keep-alive connection to one server."""
 
-    def __init__(self, server: harness.ServerProcess, references: list[str]) -> None:
-        self.host, self.port = server.host_port
+    def __init__(self, server: ServerProcess, references: list[str]) -> None:
+        self.host, self.port = server.address
         self.conn = RawConnection(self.host, self.port)
         self.references = references
         status, body = self.conn.request(self._raw("POST", TOKEN_PATH, {
@@ -118,7 +119,7 @@ def growth(ctx: Context) -> list[Metric]:
     rng = random.Random(SEED)
     fills: dict[int, dict[str, Any]] = {}
     clients: dict[int, GrowthClient] = {}
-    servers: dict[int, harness.ServerProcess] = {}
+    servers: dict[int, ServerProcess] = {}
     health_s: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="pay1st-growth-") as tmp:
         try:

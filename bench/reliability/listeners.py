@@ -1,10 +1,10 @@
 """The partners' webhook listeners: one per partner, failing a seeded share of deliveries.
 
-Each ``FlakyListener`` is a ``rawhttp.Responder`` (raw-socket HTTP/1.1, keep-alive, a thread
-per connection) in the benchmark process. It checks each webhook's signature with its
-partner's signing key, answers 500 to a seeded 30 % while ``failing`` is set (200 otherwise),
-and records every arrival with its ``X-TIMESTAMP`` and the answer it gave: the listeners' view
-for the accounting.
+Each ``FlakyListener`` is the package's ``WebhookListener`` (HTTP/1.1, keep-alive, a thread per
+connection) in the benchmark process, with a script that checks each webhook's signature with
+its partner's signing key, answers 500 to a seeded 30 % while ``failing`` is set (200
+otherwise), and records every arrival with its ``X-TIMESTAMP`` and the answer it gave: the
+listeners' view for the accounting.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ import contextlib
 import hashlib
 import hmac
 import json
-import socket
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from rawhttp import Responder
+from pay1st_mock.listener import Received, Reply, WebhookListener
 
 from .settings import FAIL_PROBABILITY
 from .signing import sign
@@ -46,13 +44,11 @@ class Reception:
     timestamp: str  # X-TIMESTAMP: matches the emulator's logged attempt
     signature_ok: bool
     answered: int
-    answer_sent: bool  # False when the emulator's socket was gone (e.g. killed) before it
-    at: float  # time.monotonic()
+    at: float  # time.monotonic() of its arrival (``Received.at``)
 
 
-_OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
-_FAIL = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\n"
-         b"Content-Length: 23\r\n\r\npartner down (scripted)")
+_OK: Reply = (200, b"ok")
+_FAIL: Reply = (500, b"partner down (scripted)")
 
 
 class FlakyListener:
@@ -72,32 +68,26 @@ class FlakyListener:
         self.receptions: list[Reception] = []
         self._seen: Counter[tuple[str | None, str | None]] = Counter()
         self._lock = threading.Lock()
-        self._server = Responder(self._answer, name=f"soak-listener-{index}", backlog=128,
-                                 nodelay=False)
+        self._listener = WebhookListener(self._answer).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.port}/pay1st/events/{self.index}"
+        return f"{self._listener.url}/pay1st/events/{self.index}"
 
     @property
     def connections(self) -> int:
-        return self._server.connections
+        return self._listener.connections
 
-    def _answer(self, conn: socket.socket, head: bytes, body: bytes) -> None:
-        reception = self._judge(_headers(head), body)
-        try:
-            conn.sendall(_OK if reception.answered == 200 else _FAIL)
-        except OSError:
-            reception.answer_sent = False
-            raise
+    def _answer(self, received: Received) -> Reply:
+        return _OK if self._judge(received).answered == 200 else _FAIL
 
-    def _judge(self, headers: dict[str, str], body: bytes) -> Reception:
-        stamp = headers.get("x-timestamp", "")
-        signature_ok = hmac.compare_digest(sign(self.signing_key, stamp, body),
-                                           headers.get("x-signature", ""))
+    def _judge(self, received: Received) -> Reception:
+        stamp = received.headers.get("X-TIMESTAMP", "")
+        signature_ok = hmac.compare_digest(sign(self.signing_key, stamp, received.body),
+                                           received.headers.get("X-SIGNATURE", ""))
         reference = status = partner_id = None
         with contextlib.suppress(ValueError, AttributeError):
-            event = json.loads(body)
+            event = json.loads(received.body)
             reference, status, partner_id = (event.get("reference"), event.get("status"),
                                              event.get("partnerId"))
         with self._lock:
@@ -105,7 +95,7 @@ class FlakyListener:
             self._seen[(reference, status)] += 1
             fail = self.failing and _fails(self.seed, self.index, str(reference), str(status), nth)
             reception = Reception(reference, status, partner_id, stamp, signature_ok,
-                                  500 if fail else 200, True, time.monotonic())
+                                  500 if fail else 200, received.at)
             self.receptions.append(reception)
         return reception
 
@@ -114,12 +104,4 @@ class FlakyListener:
             return list(self.receptions)
 
     def close(self) -> None:
-        self._server.close()
-
-
-def _headers(head: bytes) -> dict[str, str]:
-    out = {}
-    for line in head.decode("latin-1").split("\r\n")[1:]:
-        name, _, value = line.partition(":")
-        out[name.strip().lower()] = value.strip()
-    return out
+        self._listener.stop()

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Context, Metric
+from harness import Context, Metric, process_cpu_seconds
 
 from .accounting import account, accounting_metrics, json_stats, merged_stats, short
 from .clients import Target, create_partners, start_workers
@@ -46,20 +46,20 @@ def soak(ctx: Context) -> list[Metric]:
     with tempfile.TemporaryDirectory(prefix="pay1st-soak-") as tmp:
         data = Path(tmp) / "data"
         server = start_server(data, SEED)
-        control = Control(server.wait_url())
+        control = Control(server.wait_for_url())
         sampler = RssSampler(server.pid)
         try:
             partners = create_partners(control, listeners)
-            target = Target(server.wait_url())
+            target = Target(server.wait_for_url())
             load_start = sampler.now()
             t0 = time.perf_counter()
-            cpu0 = server.cpu_seconds() or 0.0
+            cpu0 = process_cpu_seconds(server.pid) or 0.0
             workers, threads = start_workers(partners, target, SEED, 5.0,
                                              time.monotonic() + seconds)
             for thread in threads:
                 thread.join(seconds + 120)
             elapsed = time.perf_counter() - t0
-            server_cpu = ((server.cpu_seconds() or 0.0) - cpu0) / elapsed * 100
+            server_cpu = ((process_cpu_seconds(server.pid) or 0.0) - cpu0) / elapsed * 100
             load_end = sampler.now()
             pending_at_end = len(control.get("/_mock/deliveries", status="PENDING",
                                              limit=1000)["deliveries"])

@@ -127,7 +127,7 @@ def overhead_args(quick: bool, url: str) -> list[str]:
 
 def runner_overhead(ctx: Context) -> list[Metric]:
     """Runner time per step against an instant partner, and minus the bare round trip."""
-    result = run_child(overhead_args(ctx.quick, ctx.server().wait_url()))
+    result = run_child(overhead_args(ctx.quick, ctx.server().wait_for_url()))
     actions, step_ms, bare_ms = result["step_actions"], result["step_ms"], result["bare_ms"]
     if len(bare_ms) != len(step_ms):
         raise RuntimeError(f"{len(step_ms)} steps but {len(bare_ms)} bare round trips")

@@ -19,7 +19,7 @@ def print_profile(what: str, timer: str, top: int) -> None:
     extra = ["--profile-out", str(out), "--timer", timer]
     if what == "overhead":
         with harness.running_server() as server:
-            result = run_child([*overhead_args(False, server.wait_url()), *extra])
+            result = run_child([*overhead_args(False, server.wait_for_url()), *extra])
         print(f"overhead: {result['steps']} partner-facing steps in "
               f"{result['partner_wall_s']:.2f} s under cProfile ({timer} timer, all threads; read "
               "the shares); parse_scenario and the emulator-facing steps are in the profile too")

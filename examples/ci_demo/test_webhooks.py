@@ -1,8 +1,10 @@
-"""Payment Webhook Events reach our backend, signed with our signing key, and are retried."""
+"""Payment Webhook Events reach our backend, signed with our signing key, and are retried.
+
+``pay1st_webhook_listener`` (from the pay1st-mock plugin) stands in for our webhook handler.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 
 from pay1st_mock import verify_request
@@ -17,23 +19,25 @@ def _eventually(check, timeout=5.0):
     return value
 
 
-def test_successful_payment_notifies_our_backend(pay1st_partner, backend):
-    reference = pay1st_partner.create_payment(webhookUrl=backend.url)["reference"]
+def test_successful_payment_notifies_our_backend(pay1st_partner, pay1st_webhook_listener):
+    webhook_url = f"{pay1st_webhook_listener.url}/webhooks/pay1st"
+    reference = pay1st_partner.create_payment(webhookUrl=webhook_url)["reference"]
     pay1st_partner.complete(reference, outcome="success")
 
     delivery = pay1st_partner.wait_for_delivery(reference)
-    assert delivery["url"] == backend.url
-    [hook] = backend.wait_for(1)
-    event = json.loads(hook.body)
+    assert delivery["url"] == webhook_url
+    [hook] = pay1st_webhook_listener.wait_for(1, path="/webhooks/pay1st")
+    event = hook.json()
     assert event["reference"] == reference
     assert event["status"] == "SUCCESSFUL"
     assert verify_request(pay1st_partner.signing_key, hook.headers["X-TIMESTAMP"], hook.body,
                           hook.headers["X-SIGNATURE"])
 
 
-def test_failed_webhook_is_retried_when_the_clock_moves(pay1st_partner, backend):
-    backend.failures = 1  # our backend is down for the first attempt
-    reference = pay1st_partner.create_payment(webhookUrl=backend.url)["reference"]
+def test_failed_webhook_is_retried_when_the_clock_moves(pay1st_partner, pay1st_webhook_listener):
+    pay1st_webhook_listener.answer_with([500])  # our backend is down for the first attempt
+    webhook_url = f"{pay1st_webhook_listener.url}/webhooks/pay1st"
+    reference = pay1st_partner.create_payment(webhookUrl=webhook_url)["reference"]
     pay1st_partner.complete(reference, outcome="declined")
 
     failed = _eventually(lambda: [d for d in pay1st_partner.deliveries(reference)
@@ -43,4 +47,5 @@ def test_failed_webhook_is_retried_when_the_clock_moves(pay1st_partner, backend)
 
     delivered = pay1st_partner.wait_for_delivery(reference)
     assert [a["responseStatus"] for a in delivered["attempts"]] == [500, 200]
-    assert [json.loads(h.body)["status"] for h in backend.wait_for(2)] == ["FAILED", "FAILED"]
+    hooks = pay1st_webhook_listener.wait_for(2)
+    assert [h.json()["status"] for h in hooks] == ["FAILED", "FAILED"]

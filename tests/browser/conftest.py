@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.listener import Listener
+from pay1st_mock.listener import WebhookListener
 
 CHROMIUM = "/usr/bin/chromium"
 # The machine has no network: without the background-networking flags Chromium's own
@@ -70,11 +70,11 @@ def page(context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def listener() -> Iterator[Listener]:
+def listener() -> Iterator[WebhookListener]:
     """A partner backend on a real port: webhooks and the browser's callbacks land here."""
-    partner_backend = Listener()
+    partner_backend = WebhookListener().start()
     yield partner_backend
-    partner_backend.close()
+    partner_backend.stop()
 
 
 @pytest.fixture

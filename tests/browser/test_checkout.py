@@ -3,7 +3,8 @@
 Every test goes the way a customer does: open the checkout link, pick a method, type the test
 values of ``outcome_table`` and submit. Each one then checks the three things a partner sees:
 the payment's final status (control API), where the browser ended (the partner's callback URL,
-served by a ``Listener``) and the signed Payment Webhook Event the partner's backend received.
+served by a ``WebhookListener``) and the signed Payment Webhook Event the partner's backend
+received.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from pay1st_mock import verify_request
 from pay1st_mock.domain import outcome_table as table
-from tests.listener import Listener
+from pay1st_mock.listener import WebhookListener
 from tests.support import SANDBOX, GatewayClient
 
 SIGNING_KEY = SANDBOX["signing_key"]
@@ -40,7 +41,7 @@ ZA_PRODUCTS = [{"title": "50 Gems", "sku": "gems-50", "price": 250, "quantity": 
 # -- the partner's side -------------------------------------------------------------------------
 
 
-def create_payment(partner: GatewayClient, listener: Listener, *, callbacks: bool = True,
+def create_payment(partner: GatewayClient, listener: WebhookListener, *, callbacks: bool = True,
                    **overrides: Any) -> dict[str, Any]:
     """Create a payment whose webhook (and, unless told not to, callbacks) go to ``listener``."""
     urls: dict[str, str] = {"webhookUrl": f"{listener.url}/webhook"}
@@ -88,7 +89,7 @@ def statuses(payment: dict[str, Any]) -> list[str]:
     return [entry["status"] for entry in payment["history"]]
 
 
-def signed_webhooks(listener: Listener, count: int) -> list[dict[str, Any]]:
+def signed_webhooks(listener: WebhookListener, count: int) -> list[dict[str, Any]]:
     """Wait for ``count`` webhooks; check each is a POST signed with the partner's key."""
     received = listener.wait_for(count, path="/webhook")
     assert len(received) == count, f"expected {count} webhook(s), got {len(received)}"
@@ -102,7 +103,7 @@ def signed_webhooks(listener: Listener, count: int) -> list[dict[str, Any]]:
     return events
 
 
-def assert_webhooks(listener: Listener, created: dict[str, Any], *expected: str) -> None:
+def assert_webhooks(listener: WebhookListener, created: dict[str, Any], *expected: str) -> None:
     """The partner got exactly these statuses, in this order, each about this payment."""
     events = signed_webhooks(listener, len(expected))
     assert [event["status"] for event in events] == list(expected)
@@ -112,7 +113,7 @@ def assert_webhooks(listener: Listener, created: dict[str, Any], *expected: str)
         assert event["partnerCode"] == "SANDBOX"
 
 
-def assert_returned_to(page: Page, listener: Listener, kind: str, created: dict[str, Any],
+def assert_returned_to(page: Page, listener: WebhookListener, kind: str, created: dict[str, Any],
                        status: str) -> None:
     """The browser ended on the partner's ``kind`` callback with the result appended."""
     expect(page).to_have_url(re.compile("^" + re.escape(f"{listener.url}/{kind}?")))
@@ -152,7 +153,7 @@ def pay_by_card(page: Page, number: str) -> None:
 
 
 def test_card_success_returns_to_success_url(live_url: str, partner: GatewayClient,
-                                             listener: Listener, page: Page,
+                                             listener: WebhookListener, page: Page,
                                              artifacts: Path) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created)
@@ -178,7 +179,7 @@ def test_card_success_returns_to_success_url(live_url: str, partner: GatewayClie
 
 
 def test_declined_card_returns_to_failure_url(live_url: str, partner: GatewayClient,
-                                              listener: Listener, page: Page) -> None:
+                                              listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created, CARD_CHANNEL)
     pay_by_card(page, table.DECLINED_CARD)
@@ -191,7 +192,7 @@ def test_declined_card_returns_to_failure_url(live_url: str, partner: GatewayCli
 
 
 def test_cancel_returns_to_cancel_url(live_url: str, partner: GatewayClient,
-                                      listener: Listener, page: Page) -> None:
+                                      listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created)
     page.get_by_role("button", name="Cancel payment").click()
@@ -201,7 +202,7 @@ def test_cancel_returns_to_cancel_url(live_url: str, partner: GatewayClient,
     assert_webhooks(listener, created, "CANCELLED")
 
 
-def test_mobile_money_with_otp(live_url: str, partner: GatewayClient, listener: Listener,
+def test_mobile_money_with_otp(live_url: str, partner: GatewayClient, listener: WebhookListener,
                                page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created, PALMPAY_CHANNEL)  # straight to the method
@@ -220,7 +221,7 @@ def test_mobile_money_with_otp(live_url: str, partner: GatewayClient, listener: 
 
 
 def test_offline_voucher_pending_then_paid(live_url: str, partner: GatewayClient,
-                                           listener: Listener, page: Page) -> None:
+                                           listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener, countryCode="ZA", currencyCode="ZAR",
                              amount=250, products=ZA_PRODUCTS)
     open_checkout(page, live_url, partner, created)
@@ -245,7 +246,7 @@ def test_offline_voucher_pending_then_paid(live_url: str, partner: GatewayClient
     assert_webhooks(listener, created, "PENDING", "SUCCESSFUL")
 
 
-def test_card_with_wrong_otp_fails(live_url: str, partner: GatewayClient, listener: Listener,
+def test_card_with_wrong_otp_fails(live_url: str, partner: GatewayClient, listener: WebhookListener,
                                    page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created, CARD_CHANNEL)
@@ -264,7 +265,7 @@ def test_card_with_wrong_otp_fails(live_url: str, partner: GatewayClient, listen
 
 
 def test_invalid_card_number_shows_form_error_and_changes_nothing(
-        live_url: str, partner: GatewayClient, listener: Listener, page: Page) -> None:
+        live_url: str, partner: GatewayClient, listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created, CARD_CHANNEL)
     pay_by_card(page, "1234")
@@ -327,7 +328,8 @@ class HeldSubmits:
 
 @pytest.mark.parametrize("together", [False, True], ids=["one-after-the-other", "at-once"])
 def test_double_submit_pays_once(together: bool, app: Flask, live_url: str,
-                                 partner: GatewayClient, listener: Listener, page: Page) -> None:
+                                 partner: GatewayClient, listener: WebhookListener,
+                                 page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created, CARD_CHANNEL)
     fill_card(page, table.SUCCESS_CARD)
@@ -360,7 +362,7 @@ def _plus_token(partner: GatewayClient) -> str:
 
 @pytest.mark.parametrize("problem", ["not-escaped", "unknown", "expired", "other-partner"])
 def test_bad_link_shows_error_page(problem: str, live_url: str, partner: GatewayClient,
-                                   listener: Listener, page: Page) -> None:
+                                   listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener)
     reference = created["reference"]
     token = _plus_token(partner)
@@ -408,7 +410,7 @@ def test_bad_link_shows_error_page(problem: str, live_url: str, partner: Gateway
 
 
 def test_without_callback_urls_shows_result_page(live_url: str, partner: GatewayClient,
-                                                 listener: Listener, page: Page) -> None:
+                                                 listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener, callbacks=False)
     open_checkout(page, live_url, partner, created, CARD_CHANNEL)
     pay_by_card(page, table.SUCCESS_CARD)
@@ -425,7 +427,7 @@ def test_without_callback_urls_shows_result_page(live_url: str, partner: Gateway
 
 @pytest.mark.context(java_script_enabled=False)
 def test_checkout_works_without_javascript(live_url: str, partner: GatewayClient,
-                                           listener: Listener, page: Page) -> None:
+                                           listener: WebhookListener, page: Page) -> None:
     created = create_payment(partner, listener)
     open_checkout(page, live_url, partner, created)
     page.get_by_test_id(f"channel-{CARD_CHANNEL}").click()

@@ -1,5 +1,5 @@
 """The dashboard (``/_mock/ui``) in a real browser: Debian's Chromium driven by Playwright, the
-emulator on a real port (``live_url``), the partner's webhook endpoint a ``tests.listener``.
+emulator on a real port (``live_url``), the partner's webhook endpoint a ``WebhookListener``.
 
 A customer pays in one tab while the dashboard, opened first in others, updates itself; a failed
 webhook is resent from its page; a badly signed call shows its finding in the journal; secrets
@@ -23,11 +23,11 @@ from playwright.sync_api import Locator, Page, expect
 
 from pay1st_mock.config import MEMORY, Settings
 from pay1st_mock.domain import outcome_table as table
+from pay1st_mock.listener import WebhookListener
 from pay1st_mock.signing import sign_request
 from pay1st_mock.web import journal
 from tests.browser.test_checkout import CARD_CHANNEL, PALMPAY_CHANNEL, checkout_link, fill_card
 from tests.harness import wait_until
-from tests.listener import Listener
 from tests.support import PAYMENT, SANDBOX, GatewayClient, now_timestamp, payment_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def swapped(key: str, timestamp: str, body: bytes) -> str:
     return hmac.new(timestamp.encode() + body, key.encode(), hashlib.sha256).hexdigest()
 
 
-def create(partner: Partner, listener: Listener, partner_reference: str) -> str:
+def create(partner: Partner, listener: WebhookListener, partner_reference: str) -> str:
     response = partner.create(webhookUrl=f"{listener.url}/webhook",
                               partnerReference=partner_reference)
     assert response.status_code == 201, response.text
@@ -135,7 +135,7 @@ def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
 # -- tests --------------------------------------------------------------------------------------
 
 
-def test_payment_by_card_shows_up_live(live_url: str, partner: Partner, listener: Listener,
+def test_payment_by_card_shows_up_live(live_url: str, partner: Partner, listener: WebhookListener,
                                        page: Page) -> None:
     reference = create(partner, listener, "order-live")
     visit(page, ui(live_url, "/payments"))
@@ -191,7 +191,7 @@ def test_payment_by_card_shows_up_live(live_url: str, partner: Partner, listener
 
 
 def test_timeline_starts_with_the_creating_call(live_url: str, partner: Partner,
-                                                listener: Listener, page: Page,
+                                                listener: WebhookListener, page: Page,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The call that created a payment comes first, even when the server pauses while it
     journals the call (a pause made certain here: 50 ms inside the journal's hook)."""
@@ -210,8 +210,8 @@ def test_timeline_starts_with_the_creating_call(live_url: str, partner: Partner,
 
 
 def test_resend_a_failed_delivery_from_its_page(live_url: str, partner: Partner,
-                                                listener: Listener, page: Page) -> None:
-    listener.fail_first = 1  # the partner's backend is down for the first webhook
+                                                listener: WebhookListener, page: Page) -> None:
+    listener.answer_with([500])  # the partner's backend is down for the first webhook
     reference = create(partner, listener, "order-resend")
     complete(live_url, reference, "success", CARD_CHANNEL)
     listener.wait_for(1, path="/webhook")
@@ -246,7 +246,7 @@ def test_resend_a_failed_delivery_from_its_page(live_url: str, partner: Partner,
 
 
 def test_badly_signed_call_shows_its_finding_in_the_journal(live_url: str, partner: Partner,
-                                                            listener: Listener,
+                                                            listener: WebhookListener,
                                                             page: Page) -> None:
     reference = create(partner, listener, "order-good")
     badly_signed_create(partner, "order-bad-signature")
@@ -286,7 +286,7 @@ def test_api_secret_is_revealed_on_click(live_url: str, page: Page) -> None:
 
 
 @pytest.fixture
-def seeded(live_url: str, partner: Partner, listener: Listener) -> dict[str, str]:
+def seeded(live_url: str, partner: Partner, listener: WebhookListener) -> dict[str, str]:
     """The same payments every run, their webhooks delivered, and a badly signed create."""
     references = {}
     for partner_reference, outcome, channel_id in SEEDED:

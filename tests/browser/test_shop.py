@@ -1,8 +1,8 @@
 """The Carry1st Shop emulation in a real browser (Debian's Chromium driven by Playwright).
 
-The partner is a ``Listener`` on a real port: its User Info Webhook (``/user-info``) answers
-from a per-test script, its Summary Webhook (``/summary``) and callbacks (``/success`` ...)
-answer 200. Every test goes the way a customer (or the partner's app, for the legacy link)
+The partner is a ``WebhookListener`` on a real port: its User Info Webhook (``/user-info``)
+answers from a per-test script, its Summary Webhook (``/summary``) and callbacks (``/success``
+...) answer 200. Every test goes the way a customer (or the partner's app, for the legacy link)
 does, then checks what the partner saw: the User Info query, the signed Summary Webhook, the
 legacy status query, and the control API's purchases, payments and exchanges.
 
@@ -32,9 +32,9 @@ from pay1st_mock.app import create_app, services
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings, settings_from_mapping
 from pay1st_mock.domain import outcome_table as table
+from pay1st_mock.listener import Received, WebhookListener
 from pay1st_mock.signing import summary_key
 from tests.conftest import install_response_checker
-from tests.listener import Listener, Received
 
 PRODUCT = 10  # sold in ZA and NG; User Info and Summary on the listener
 OFFLINE_PRODUCT = 20  # its User Info Webhook is a closed port
@@ -59,10 +59,10 @@ def json_answer(status: int, body: dict[str, Any]) -> tuple[int, bytes]:
 class Partner:
     """The partner's scripted answers: ``user_info`` for /user-info, 200 "ok" for the rest."""
 
-    def __init__(self, listener: Listener) -> None:
+    def __init__(self, listener: WebhookListener) -> None:
         self.user_info: Callable[[Received], tuple[int, bytes]] = (
             lambda received: json_answer(200, {"userId": received.query["playerId"][0]}))
-        listener.answer = self._answer
+        listener.answer_with(self._answer)
 
     def _answer(self, received: Received) -> tuple[int, bytes]:
         if received.path == USER_INFO:
@@ -71,23 +71,22 @@ class Partner:
 
 
 @pytest.fixture(scope="module")
-def partner_backend() -> Iterator[Listener]:
-    """One listener for the module (closing one costs up to half a second)."""
-    backend = Listener()
+def partner_backend() -> Iterator[WebhookListener]:
+    """One listener for the module, emptied before each test."""
+    backend = WebhookListener().start()
     yield backend
-    backend.close()
+    backend.stop()
 
 
 @pytest.fixture
-def listener(partner_backend: Listener) -> Listener:
+def listener(partner_backend: WebhookListener) -> WebhookListener:
     """The module's listener, emptied: no requests, default answers."""
-    partner_backend.requests.clear()
-    partner_backend.answer = None
+    partner_backend.reset()
     return partner_backend
 
 
 @pytest.fixture
-def partner(listener: Listener) -> Partner:
+def partner(listener: WebhookListener) -> Partner:
     return Partner(listener)
 
 
@@ -106,7 +105,7 @@ def user_info_timeout() -> float:
     return 5.0
 
 
-def product_config(listener: Listener, closed_port: int) -> list[dict[str, Any]]:
+def product_config(listener: WebhookListener, closed_port: int) -> list[dict[str, Any]]:
     partner_url = listener.url
     return [
         {"id": PRODUCT, "name": "Gem Quest", "countries": ["ZA", "NG"],
@@ -133,7 +132,7 @@ def product_config(listener: Listener, closed_port: int) -> list[dict[str, Any]]
 
 
 @pytest.fixture
-def settings(listener: Listener, closed_port: int, user_info_timeout: float) -> Settings:
+def settings(listener: WebhookListener, closed_port: int, user_info_timeout: float) -> Settings:
     """The two products above, in memory, seeded."""
     return settings_from_mapping(
         {"version": 1, "products": product_config(listener, closed_port)}
@@ -183,13 +182,13 @@ def control(server: str | FlaskClient, path: str) -> Any:
     return response.json()
 
 
-def assert_nothing_charged(server: str | FlaskClient, listener: Listener) -> None:
+def assert_nothing_charged(server: str | FlaskClient, listener: WebhookListener) -> None:
     assert control(server, "shop/purchases") == {"purchases": []}
     assert control(server, "payments") == {"payments": []}
     assert [r for r in listener.requests if r.path == SUMMARY] == []
 
 
-def user_info_calls(listener: Listener) -> list[Received]:
+def user_info_calls(listener: WebhookListener) -> list[Received]:
     return [r for r in listener.requests if r.path == USER_INFO]
 
 
@@ -198,7 +197,7 @@ def single(query: dict[str, list[str]]) -> dict[str, str]:
     return {name: values[0] for name, values in query.items()}
 
 
-def signed_summary(listener: Listener) -> tuple[dict[str, Any], Received]:
+def signed_summary(listener: WebhookListener) -> tuple[dict[str, Any], Received]:
     """Wait for the one Summary Webhook; check it is a POST signed as §5.2 documents."""
     received = listener.wait_for(1, path=SUMMARY)
     assert len(received) == 1, f"expected one Summary Webhook, got {len(received)}"
@@ -262,7 +261,7 @@ def enter_player(page: Page, live_url: str, product: int, player: str, country: 
 # -- 1. the storefront, end to end --------------------------------------------------------------
 
 
-def test_storefront_purchase_sends_signed_summary(live_url: str, listener: Listener,
+def test_storefront_purchase_sends_signed_summary(live_url: str, listener: WebhookListener,
                                                   partner: Partner, page: Page) -> None:
     partner.user_info = lambda received: json_answer(200, {"userId": "TEST123"})
     enter_player(page, live_url, PRODUCT, "TEST123", "ZA")
@@ -312,7 +311,7 @@ def test_storefront_purchase_sends_signed_summary(live_url: str, listener: Liste
 # -- 2. the partner says no ---------------------------------------------------------------------
 
 
-def test_unknown_player_is_refused_and_nothing_charged(live_url: str, listener: Listener,
+def test_unknown_player_is_refused_and_nothing_charged(live_url: str, listener: WebhookListener,
                                                        partner: Partner, page: Page) -> None:
     partner.user_info = lambda received: json_answer(
         400, {"errorMessage": "Player not found", "errorCode": "NOT_FOUND"})
@@ -343,7 +342,7 @@ FAULTS = {
                          [("down", 5.0), ("slow", 0.5), ("bad-body", 5.0)],
                          ids=["down", "slow", "bad-body"])
 def test_partner_fault_is_shown_and_logged(fault: str, user_info_timeout: float, live_url: str,
-                                           listener: Listener, partner: Partner,
+                                           listener: WebhookListener, partner: Partner,
                                            page: Page) -> None:
     product, country, message = FAULTS[fault]
     release = threading.Event()
@@ -386,8 +385,9 @@ def test_partner_fault_is_shown_and_logged(fault: str, user_info_timeout: float,
 
 
 @pytest.mark.parametrize("headless", ["headless", "isHeadless"])
-def test_legacy_link_pays_and_answers_status(headless: str, live_url: str, listener: Listener,
-                                             partner: Partner, page: Page) -> None:
+def test_legacy_link_pays_and_answers_status(headless: str, live_url: str,
+                                             listener: WebhookListener, partner: Partner,
+                                             page: Page) -> None:
     link = legacy_link(live_url, **{"headless": None, headless: "true"})
     response = page.goto(link)
     assert response is not None and response.status == 200
@@ -442,7 +442,7 @@ def test_legacy_link_pays_and_answers_status(headless: str, live_url: str, liste
 # -- 5. bad input -------------------------------------------------------------------------------
 
 
-def test_unknown_product_page_is_404(live_url: str, listener: Listener, page: Page) -> None:
+def test_unknown_product_page_is_404(live_url: str, listener: WebhookListener, page: Page) -> None:
     response = page.goto(f"{live_url}/shop/999")
     assert response is not None and response.status == 404
     expect(page.get_by_test_id("error-title")).to_have_text("Unknown product")
@@ -456,7 +456,7 @@ def test_unknown_product_page_is_404(live_url: str, listener: Listener, page: Pa
     ("P" * 10240, "a player ID is at most 128 characters; this one has 10240"),
 ], ids=["blank", "10KB"])
 def test_bad_player_id_in_the_form(player: str, message: str, live_url: str,
-                                   listener: Listener, partner: Partner, page: Page) -> None:
+                                   listener: WebhookListener, partner: Partner, page: Page) -> None:
     enter_player(page, live_url, PRODUCT, player, "ZA")
     expect(page.get_by_test_id("player-error")).to_have_text(message)
     expect(page.get_by_test_id("bundle-form")).to_have_count(0)
@@ -464,7 +464,7 @@ def test_bad_player_id_in_the_form(player: str, message: str, live_url: str,
     assert_nothing_charged(live_url, listener)
 
 
-def test_empty_player_id_is_not_submitted(live_url: str, listener: Listener,
+def test_empty_player_id_is_not_submitted(live_url: str, listener: WebhookListener,
                                           page: Page) -> None:
     page.goto(f"{live_url}/shop/{PRODUCT}")
     page.get_by_test_id("check-player").click()
@@ -525,7 +525,7 @@ def _page_text(page_html: str, test_id: str) -> str | None:
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
 def test_bad_input_is_refused_before_the_partner_is_asked(
-        case: str, client: FlaskClient, listener: Listener, partner: Partner) -> None:
+        case: str, client: FlaskClient, listener: WebhookListener, partner: Partner) -> None:
     """What the pages answer, through Flask's test client (no server to start per case); the
     partner is still the real listener, which must not be asked."""
     how, overrides, status, title, message = BAD_INPUT[case]
@@ -549,7 +549,7 @@ def test_bad_input_is_refused_before_the_partner_is_asked(
     assert_nothing_charged(client, listener)
 
 
-def test_buy_requires_a_player_the_partner_accepted(live_url: str, listener: Listener,
+def test_buy_requires_a_player_the_partner_accepted(live_url: str, listener: WebhookListener,
                                                     partner: Partner) -> None:
     """The buy form carries the player check's verdict in hidden fields; posting it directly
     (or after editing ``playerId``) must not skip the User Info Webhook (design.md §3: only a

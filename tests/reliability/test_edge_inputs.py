@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 
 from pay1st_mock.app import create_app, services
 from pay1st_mock.config import MEMORY, Settings, settings_from_mapping
+from pay1st_mock.listener import WebhookListener
 from pay1st_mock.signing import sign_request
 from pay1st_mock.web.gateway import PAYMENT_MEDIA_TYPE
 from tests.harness import ClientPartner
-from tests.listener import Listener
 from tests.reliability.fuzzing import DOCUMENT
 from tests.support import SANDBOX
 
@@ -146,8 +146,8 @@ def test_nested_json_on_the_control_api_is_a_client_error(client: FlaskClient) -
 
 
 def test_nested_user_info_answer_is_a_partner_fault() -> None:
-    partner_backend = Listener()
-    partner_backend.answer = lambda _: (200, NESTED)
+    partner_backend = WebhookListener().start()
+    partner_backend.answer_with(lambda _: (200, NESTED))
     product = {"id": 10, "partner_id": 1, "name": "Deep Game", "countries": ["NG"],
                "basic_auth": {"username": "deep", "password": "pw"},
                "user_info_url": f"{partner_backend.url}/user-info",
@@ -162,4 +162,4 @@ def test_nested_user_info_answer_is_a_partner_fault() -> None:
         assert 400 <= response.status_code < 500, response.get_data(as_text=True)
     finally:
         services(app).close()
-        partner_backend.close()
+        partner_backend.stop()

@@ -5,7 +5,7 @@ Hostile strings go in everywhere a partner or customer can put text: product tit
 partnerReference and metadata of a payment, a partner's name, the checkout's form fields, the
 checkout link's query values and path; a Shop product's, bundle's and digital currency's names
 (config ``[[products]]``), the User Info Webhook's ``userId`` and ``errorMessage`` (a real HTTP
-listener, ``tests/listener.py``), the player ID, and the legacy payment link's parameters.
+listener, ``pay1st_mock.listener``), the player ID, and the legacy payment link's parameters.
 Pages are fetched with Flask's test client; every response is also checked by
 ``tests.conftest``'s response checker (``checked_app``).
 """
@@ -24,9 +24,9 @@ from markupsafe import escape
 from werkzeug.test import TestResponse
 
 from pay1st_mock.config import MEMORY, settings_from_mapping
+from pay1st_mock.listener import Received, WebhookListener
 from tests.conftest import checked_app
 from tests.harness import ClientPartner
-from tests.listener import Listener, Received
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(2)>"
@@ -218,9 +218,9 @@ CURRENCY_NAME = "<b>Gems</b>"
 class Partner:
     """The listener's answers: the User Info Webhook (``/user-info``) from ``user_info``."""
 
-    def __init__(self, listener: Listener) -> None:
+    def __init__(self, listener: WebhookListener) -> None:
         self.user_info: tuple[int, Any] = (200, {"userId": "U-1"})
-        listener.answer = self._answer
+        listener.answer_with(self._answer)
 
     def _answer(self, received: Received) -> tuple[int, bytes]:
         if received.path == "/user-info":
@@ -230,19 +230,19 @@ class Partner:
 
 
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    backend = Listener()
+def listener() -> Iterator[WebhookListener]:
+    backend = WebhookListener().start()
     yield backend
-    backend.close()
+    backend.stop()
 
 
 @pytest.fixture
-def shop_partner(listener: Listener) -> Partner:
+def shop_partner(listener: WebhookListener) -> Partner:
     return Partner(listener)
 
 
 @pytest.fixture
-def shop_app(listener: Listener, shop_partner: Partner) -> Iterator[Flask]:
+def shop_app(listener: WebhookListener, shop_partner: Partner) -> Iterator[Flask]:
     product = {
         "id": PRODUCT, "partner_id": 1, "name": PRODUCT_NAME, "countries": ["NG", "ZA"],
         "digital_currency": {"name": CURRENCY_NAME, "code": "GEM"},

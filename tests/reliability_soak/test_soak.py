@@ -1,7 +1,7 @@
 """A short soak and a short crash check: nothing lost, nothing duplicated, no 5xx.
 
 A ``pay1st-mock serve --data DIR`` subprocess; partners created with ``POST /_mock/partners``, each
-with its own real listener (``tests/listener.py``) that answers 500 to a seeded 30 % of the
+with its own real listener (``pay1st_mock.listener``) that answers 500 to a seeded 30 % of the
 webhooks it gets; one thread per partner running full gateway flows (token → create → complete →
 fulfilment when SUCCESSFUL). Then the emulator clock is advanced until no delivery is PENDING,
 and every count is checked three ways: what the clients were told, what the emulator holds
@@ -34,9 +34,9 @@ from typing import Any
 import pytest
 import requests
 
+from pay1st_mock.listener import Received, WebhookListener
+from pay1st_mock.process import ServerProcess
 from pay1st_mock.signing import sign_request, verify_request
-from tests.harness import serve_process
-from tests.listener import Listener, Received
 from tests.support import AUTH, PAYMENT, basic, now_timestamp
 
 pytestmark = pytest.mark.slow
@@ -108,7 +108,7 @@ class FlakyPartner:
         self._rng = random.Random(SEED * 100 + index)
         self.http = requests.Session()
         self.http.trust_env = False
-        self.listener = Listener(answer=self._answer)
+        self.listener = WebhookListener(self._answer).start()
 
     def register(self, base: str) -> None:
         response = requests.post(f"{base}/_mock/partners", timeout=10, json={
@@ -228,7 +228,7 @@ class FlakyPartner:
 
     def close(self) -> None:
         self.http.close()
-        self.listener.close()
+        self.listener.stop()
 
 
 @contextmanager
@@ -352,7 +352,7 @@ def integrity(data: Path) -> str:
 
 def test_soak_loses_nothing_duplicates_nothing_and_never_answers_5xx(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with partners() as team, serve_process("--data", str(data), "--seed", str(SEED),
+    with partners() as team, ServerProcess("--data", str(data), "--seed", str(SEED),
                                            cwd=tmp_path) as server:
         assert server.url is not None
         for partner in team:
@@ -371,7 +371,7 @@ def test_soak_loses_nothing_duplicates_nothing_and_never_answers_5xx(tmp_path: P
 def test_sigkill_mid_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with partners() as team:
-        with serve_process("--data", str(data), "--seed", str(SEED), cwd=tmp_path) as first:
+        with ServerProcess("--data", str(data), "--seed", str(SEED), cwd=tmp_path) as first:
             assert first.url is not None
             for partner in team:
                 partner.register(first.url)
@@ -382,7 +382,7 @@ def test_sigkill_mid_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             first.process.wait(10)
             killed_at = time.monotonic()
         assert integrity(data) == "ok"
-        with serve_process("--data", str(data), "--seed", str(SEED), cwd=tmp_path) as second:
+        with ServerProcess("--data", str(data), "--seed", str(SEED), cwd=tmp_path) as second:
             assert second.url is not None
             base.url = second.url  # the clients re-send what the kill cut, to the new port
             for thread in threads:

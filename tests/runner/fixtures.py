@@ -1,7 +1,7 @@
 """Helpers for the runner tests: a tiny real partner, an emulator wired to it, scenario builders.
 
-``Partner`` is a werkzeug app on 127.0.0.1:<free port> that behaves like a correct Pay1st
-integration (it verifies signatures with ``pay1st_mock.signing``, fulfils SUCCESSFUL payments
+``Partner`` answers a ``WebhookListener`` on 127.0.0.1:<free port> as a correct Pay1st
+integration would (it verifies signatures with ``pay1st_mock.signing``, fulfils SUCCESSFUL payments
 through the emulator's Gateway API, credits Summary Webhooks once) unless a test flips one of its
 switches to make it misbehave. It records every request with the verdict of its signature check.
 """
@@ -11,18 +11,16 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
-
 from pay1st_mock.client import PartnerClient
 from pay1st_mock.config import MEMORY, SANDBOX_PARTNER, Settings
+from pay1st_mock.listener import Received, WebhookListener
 from pay1st_mock.runner.engine import Engine
 from pay1st_mock.runner.events import Event, ScenarioFinished, StepFinished
 from pay1st_mock.runner.model import Scenario, parse_scenario
@@ -41,9 +39,15 @@ class Call:
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # names in any case
     body: bytes
     verdict: str | None = None
+
+    @classmethod
+    def of(cls, received: Received) -> Call:
+        return cls(received.method, received.path,
+                   {name: values[0] for name, values in received.query.items()},
+                   received.headers, received.body)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -56,6 +60,8 @@ class Partner:
     emulator_url: str | None = None
     fulfil: str = "once"  # once | always (buggy: every SUCCESSFUL) | never
     user_info_delay: float = 0.0
+    webhook_delay: float = 0.0  # seconds before answering a payment event
+    refuse_events: bool = False  # answer 401 to every payment event (a broken verification)
     players: dict[str, int] = field(default_factory=lambda: {"player-1": 0})
     calls: list[Call] = field(default_factory=list)
     fulfilment_statuses: list[int] = field(default_factory=list)
@@ -66,19 +72,14 @@ class Partner:
         self._credited: set[str] = set()
         self._orders: dict[str, str] = {}  # reference → sku
         self._client: PartnerClient | None = None
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
-        self._thread.start()
+        self._listener = WebhookListener(self._answer).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.port}"
+        return self._listener.url
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._listener.stop()
         if self._client is not None:
             self._client.http.close()
 
@@ -88,16 +89,11 @@ class Partner:
 
     # -- the app -----------------------------------------------------------------------------
 
-    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        call = Call(request.method, request.path, dict(request.args.items()),
-                    dict(request.headers.items()), request.get_data())
+    def _answer(self, received: Received) -> tuple[int, Any]:
+        call = Call.of(received)
         with self._lock:
             self.calls.append(call)
-        status, body = self._route(call)
-        text = body if isinstance(body, str) else json.dumps(body)
-        kind = "text/plain" if isinstance(body, str) else "application/json"
-        return Response(text, status=status, content_type=kind)(environ, start_response)
+        return self._route(call)  # a str body goes as text/plain, anything else as JSON
 
     def _route(self, call: Call) -> tuple[int, Any]:
         path = call.path
@@ -113,8 +109,8 @@ class Partner:
             player = path.rsplit("/", 1)[1]
             return 200, {"playerId": player, "balance": self.players.get(player, 0)}
         if path == "/echo":
-            return 200, {"method": call.method, "query": call.query, "headers": call.headers,
-                         "body": call.body.decode()}
+            return 200, {"method": call.method, "query": call.query,
+                         "headers": dict(call.headers), "body": call.body.decode()}
         if path == "/slow":
             time.sleep(float(call.query.get("seconds", "0.5")))
             return 200, {"slow": True}
@@ -123,6 +119,9 @@ class Partner:
         return 404, {"errorMessage": f"no route {call.method} {path}"}
 
     def _payment_event(self, call: Call) -> tuple[int, Any]:
+        time.sleep(self.webhook_delay)
+        if self.refuse_events:
+            return 401, {"errorMessage": "signature invalid"}
         signature, stamp = call.headers.get("X-Signature"), call.headers.get("X-Timestamp")
         if not signature or not stamp:
             call.verdict = "missing"
