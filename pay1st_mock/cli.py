@@ -1,4 +1,5 @@
-"""The ``pay1st-mock`` command: ``serve``, ``run``, ``validate`` and ``sign``.
+"""The ``pay1st-mock`` command: ``serve``, ``run``, ``validate``, ``checklist``, ``config
+export`` and ``sign``.
 
 ``main(argv) -> exit code``: 0 success, 1 failure, 2 bad input (unreadable config, port taken).
 """
@@ -25,6 +26,11 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args, out, err)
+    if args.command in ("checklist", "config"):
+        from pay1st_mock import cli_checklist
+
+        return (cli_checklist.checklist_command if args.command == "checklist"
+                else cli_checklist.config_export_command)(args, out, err)
     if args.command in ("run", "validate"):
         from pay1st_mock import cli_run  # imported here: `sign` must stay fast
 
@@ -55,9 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="a host name the control API may be reached by, besides IP "
                             "addresses and localhost (repeatable; server.allowed_hosts)")
 
-    from pay1st_mock.cli_run import add_commands
+    from pay1st_mock import cli_checklist, cli_run
 
-    add_commands(commands)
+    cli_run.add_commands(commands)
+    cli_checklist.add_commands(commands)
 
     sign = commands.add_parser("sign", help="compute a Pay1st signature")
     kinds = sign.add_subparsers(dest="kind", required=True)

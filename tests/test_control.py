@@ -399,3 +399,17 @@ def test_list_limit_out_of_range_is_400(client: FlaskClient, path: str, limit: s
     assert response.status_code == 400
     assert response.get_json()["errorCode"] == "INVALID_PARAMETER"
     assert "limit" in response.get_json()["errorMessage"]
+
+
+def test_complete_with_a_status_picks_a_method_of_the_country_that_can_end_so(
+        client: FlaskClient, sandbox: ClientPartner) -> None:
+    pending = sandbox.create_reference()
+    moved = client.post(f"/_mock/payments/{pending}/complete", json={"status": "PENDING"})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    assert moved.get_json()["status"] == "PENDING"
+    failed = client.post(f"/_mock/payments/{pending}/complete", json={"status": "FAILED"})
+    assert failed.get_json()["status"] == "FAILED"  # a PENDING phone payment can still fail
+    moroccan = sandbox.create_reference(countryCode="MA", currencyCode="MAD")
+    message = _error(client.post(f"/_mock/payments/{moroccan}/complete",
+                                 json={"status": "PENDING"}), 400, "VALIDATION_ERROR")
+    assert message.startswith("$.status: no payment method in MA can end PENDING; its methods: ")

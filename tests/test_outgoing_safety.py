@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from pay1st_mock.config import MEMORY, ConfigError, Settings, settings_from_mapping
-from pay1st_mock.server import MockServer
 from pay1st_mock.outbound import BODY_KEPT as RESPONSE_BODY_KEPT
+from pay1st_mock.server import MockServer
 
 TIMEOUT = 1.0
 FIFTY_MB = 50 * 1024 * 1024

@@ -129,7 +129,9 @@ class Checkout:
         """Drive a payment to ``outcome`` through the same steps a customer would take.
 
         ``outcome`` is ``cancel``, ``abandon`` or one of the channel flow's outcomes
-        (``outcome_table.OUTCOME_SCRIPTS``); a bare ``status`` is translated for the flow.
+        (``outcome_table.OUTCOME_SCRIPTS``); a bare ``status`` is translated for the flow. With
+        a ``status`` and no channel chosen yet, the first channel of the payment's country whose
+        flow can end that way is used (PENDING needs a phone or voucher channel).
         """
         with self._db.transaction():
             payment = self._get(reference)
@@ -138,8 +140,10 @@ class Checkout:
                                   f"payment {reference} is already {payment.status}; only NEW or "
                                   "PENDING payments move on")
             chosen = payment.channel_id if payment.step != "choose" else channel_id
+            if chosen is None and outcome is None and status is not None:
+                chosen = self._channel_ending(payment.country_code, status).id
             channel = self.channel_for(payment, chosen)
-            outcome = outcome or _outcome_for(status or "SUCCESSFUL", channel)
+            outcome = outcome or _outcome_for(status or "SUCCESSFUL", channel, payment.status)
             if outcome == "abandon":
                 return self._abandon(payment)
             if outcome == "cancel":
@@ -177,6 +181,20 @@ class Checkout:
         return len(stale)
 
     # -- shared helpers ---------------------------------------------------------------------
+
+    def _channel_ending(self, country_code: str, status: str) -> Channel:
+        """The first channel of the country whose flow can end ``status``."""
+        offered = self._catalogue.channels_of(country_code)
+        # The method that can end the most ways first, so a PENDING payment can still fail.
+        fitting = sorted((c for c in offered if status in {**table.STATUS_OUTCOMES[c.flow],
+                                                           **table.ANY_FLOW_OUTCOMES}),
+                         key=lambda c: -len(table.STATUS_OUTCOMES[c.flow]))
+        if not fitting:
+            raise Pay1stError("VALIDATION_ERROR",
+                              f"$.status: no payment method in {country_code} can end {status}; "
+                              "its methods: " + ", ".join(f"{c.id} {c.name} ({c.flow})"
+                                                          for c in offered))
+        return fitting[0]
 
     def channel_for(self, payment: Payment, channel_id: int | None) -> Channel:
         """The channel with that id, which must be offered in the payment's country."""
@@ -326,9 +344,13 @@ _HANDLERS: dict[str, Callable[[Checkout, Payment, dict[str, str]], Payment]] = {
 }
 
 
-def _outcome_for(status: str, channel: Channel) -> str:
-    """Translate a bare status into the channel flow's outcome, or say which statuses fit."""
+def _outcome_for(status: str, channel: Channel, current: str = "NEW") -> str:
+    """Translate a bare status into the channel flow's outcome, or say which statuses fit.
+
+    A PENDING phone payment waits for the customer's approval: FAILED there is a decline."""
     choices = {**table.STATUS_OUTCOMES[channel.flow], **table.ANY_FLOW_OUTCOMES}
+    if current == "PENDING":
+        choices |= table.STATUS_OUTCOMES_WHEN_PENDING.get(channel.flow, {})
     if status not in choices:
         raise Pay1stError("VALIDATION_ERROR",
                           f"$.status: {channel.name} ({channel.flow}) cannot end {status}; it can "

@@ -99,6 +99,9 @@ STATUS_OUTCOMES: dict[str, dict[str, str]] = {
     "voucher": {"SUCCESSFUL": "success", "PENDING": "pending"},
     "redirect": {"SUCCESSFUL": "success", "FAILED": "declined"},
 }
+# A PENDING phone payment waits at the customer's approval: it fails by a decline.
+STATUS_OUTCOMES_WHEN_PENDING: dict[str, dict[str, str]] = {
+    "phone_otp": {"FAILED": "declined"}, "phone_pin": {"FAILED": "declined"}}
 ANY_FLOW_OUTCOMES = {"CANCELLED": "cancel", "ABANDONED": "abandon"}
 ALL_OUTCOMES = sorted({o for scripts in OUTCOME_SCRIPTS.values() for o in scripts}
                       | {"cancel", "abandon"})

@@ -7,12 +7,14 @@ against one already running (``--server``).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from pay1st_mock.client import PartnerClient
 from pay1st_mock.config import CONTROL_TOKEN_HEADER, PartnerConfig
+from pay1st_mock.runner.events import RunFinished
 from pay1st_mock.runner.http import USER_AGENT, send
 from pay1st_mock.runner.results import Exchange, parse_body
 
@@ -75,6 +77,18 @@ class Emulator:
                 or exchange.error or f"HTTP {exchange.status}"
             raise EmulatorError(f"{method} /_mock{path} failed: {why}")
         return parse_body(exchange.response_body)
+
+    def record_run(self, result: RunFinished) -> None:
+        """Tell the emulator how the run went: passing scenarios are go-live checklist evidence
+        for the partner under test. Best effort: a server that cannot take it is not an error of
+        the run."""
+        scenarios = [{"file": r.scenario.file, "name": r.scenario.name,
+                      "style": r.scenario.style, "tags": list(r.scenario.tags),
+                      "outcome": r.outcome, "failure": (r.messages() or [""])[0][:4000]}
+                     for r in result.results]
+        run = datetime.now(UTC).strftime("pay1st-mock run %Y-%m-%dT%H:%M:%SZ")
+        self.control("POST", f"/partners/{self.partner_id}/checklist/runs",
+                     {"run": run, "scenarios": scenarios})
 
     def payment(self, reference: str) -> dict[str, Any]:
         """The emulator's view of one payment of the partner under test."""

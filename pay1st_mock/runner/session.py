@@ -15,6 +15,7 @@ def run_scenarios(engine: Engine, scenarios: Sequence[Scenario],
     """Run ``scenarios``, show every event to every reporter, close them, return the result.
 
     Reporters are closed even when the run is interrupted, so partial JUnit/JSON files exist.
+    A finished run's results are sent to the emulator as go-live checklist evidence.
     """
     finished: RunFinished | None = None
     try:
@@ -27,4 +28,5 @@ def run_scenarios(engine: Engine, scenarios: Sequence[Scenario],
         for reporter in reporters:
             reporter.close()
     assert finished is not None  # Engine.run always ends with RunFinished
+    engine.emulator.record_run(finished)
     return finished

@@ -30,7 +30,8 @@ def complete_payment(state: RunState, args: Mapping[str, Any],
     """Run the outcome engine headlessly; the dispatcher then sends the real webhooks."""
     reference = args["reference"]
     emulator_call(lambda: state.emulator.payment(reference))  # refuse other partners' payments
-    body: dict[str, Any] = {"outcome": args.get("outcome", "success")}
+    body: dict[str, Any] = ({"status": args["status"]} if "status" in args
+                            else {"outcome": args.get("outcome", "success")})
     if "channel_id" in args:
         body["channelId"] = args["channel_id"]
     exchange = state.emulator.control("POST", f"/payments/{reference}/complete", body)

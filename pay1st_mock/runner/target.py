@@ -38,6 +38,7 @@ class Target:
     player_id: str = "player-1"
     suspended_player_id: str | None = None
     partner_action_seconds: float = 30.0
+    abandon_after_seconds: float = Settings.abandon_after_seconds
     webhook_timeout_seconds: float = Settings.webhook_timeout_seconds
     user_info_timeout_seconds: float = Settings.user_info_timeout_seconds
 
@@ -57,7 +58,8 @@ class Target:
                    "currency": self.currency}
         limits = {"webhook_timeout_ms": round(self.webhook_timeout_seconds * 1000),
                   "user_info_timeout_ms": round(self.user_info_timeout_seconds * 1000),
-                  "partner_action_seconds": self.partner_action_seconds}
+                  "partner_action_seconds": self.partner_action_seconds,
+                  "abandon_after_seconds": self.abandon_after_seconds}
         product: dict[str, Any] = {}
         bundle: dict[str, Any] = {}
         if self.product is not None:
@@ -151,5 +153,6 @@ def build_target(settings: Settings) -> Target:
                   suspended_player_id=settings.run.get("suspended_player_id"),
                   partner_action_seconds=settings.run.get("partner_action_seconds",
                                                           Target.partner_action_seconds),
+                  abandon_after_seconds=settings.abandon_after_seconds,
                   webhook_timeout_seconds=settings.webhook_timeout_seconds,
                   user_info_timeout_seconds=settings.user_info_timeout_seconds)

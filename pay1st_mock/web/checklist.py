@@ -11,6 +11,7 @@ from pay1st_mock.clock import isoformat
 from pay1st_mock.domain.checklist import MEANING, Checklist, ItemState
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.records import Milestone
+from pay1st_mock.shop.config_export import export_partner
 from pay1st_mock.web.http import json_body, json_response, services
 from pay1st_mock.web.operations import Operation, Param
 from pay1st_mock.webhooks.probe import ProbeResult
@@ -127,3 +128,16 @@ def verify_webhooks(partner_id: int) -> Response:
                           "Summary URL; set webhook_url (PATCH /_mock/partners/{id}) or a "
                           "product's summary_url first")
     return json_response(verification_body(partner_id, results))
+
+
+@blueprint.get("/partners/<int:partner_id>/config-export")
+@Operation(response="control/config-export.json")
+def config_export(partner_id: int) -> Response:
+    """200 ``{toml, console}``: the partner's configuration (URLs, products, bundles, countries,
+    prices; never secrets) as a TOML file ``serve --config`` accepts, and what to set in Pay1st's
+    production console."""
+    svc = services()
+    partner = svc.partners.get(partner_id)
+    exported = export_partner(partner, svc.shop.catalogue.products_of(partner_id))
+    return json_response({"partnerId": partner_id, "toml": exported.toml,
+                          "console": exported.console})

@@ -235,10 +235,12 @@ class Rig:
 
 @contextmanager
 def rig(partner_url: str | None = None, seed: int | None = 7,
-        env: dict[str, str] | None = None, **partner_options: Any) -> Iterator[Rig]:
+        env: dict[str, str] | None = None, webhook_timeout: float = 10.0,
+        **partner_options: Any) -> Iterator[Rig]:
     """Partner + emulator (``with_partner_url`` settings) + engine; all closed after."""
     with running_partner(**partner_options) as partner:
-        settings = with_partner_url(Settings(data=MEMORY), partner_url or partner.url)
+        settings = with_partner_url(Settings(data=MEMORY, webhook_timeout_seconds=webhook_timeout),
+                                    partner_url or partner.url)
         mock = MockServer(settings).start()
         partner.emulator_url = mock.url
         engine = Engine(build_target(settings), mock.url, seed=seed, env=env if env is not None

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import requests
 
 from pay1st_mock.client import PartnerClient
 from pay1st_mock.config import SANDBOX_PARTNER
@@ -31,6 +30,16 @@ def r() -> Iterator[Rig]:
         yield made
 
 
+@pytest.fixture
+def client(r: Rig) -> Iterator[PartnerClient]:
+    """The partner's own app, calling the emulator behind the runner's back."""
+    made = _client(r)
+    try:
+        yield made
+    finally:
+        made.http.close()
+
+
 def _client(r: Rig) -> PartnerClient:
     client = PartnerClient(r.mock.url, {
         "partnerId": SANDBOX_PARTNER.id, "code": SANDBOX_PARTNER.code,
@@ -41,7 +50,8 @@ def _client(r: Rig) -> PartnerClient:
 
 
 def _later(action: Callable[[], object], delay: float = 0.3) -> threading.Thread:
-    """Run ``action`` as the partner would, while the scenario waits."""
+    """Run ``action`` as the partner would, while the scenario waits (join it before the
+    partner's session closes)."""
     def run() -> None:
         time.sleep(delay)
         action()
@@ -50,12 +60,14 @@ def _later(action: Callable[[], object], delay: float = 0.3) -> threading.Thread
     return thread
 
 
-def test_a_fulfilment_for_the_wrong_reference_quotes_the_emulators_answer(r: Rig) -> None:
-    client = _client(r)
+def test_a_fulfilment_for_the_wrong_reference_quotes_the_emulators_answer(
+        r: Rig, client: PartnerClient) -> None:
     client.login()
-    _later(lambda: client.post(FULFILMENTS, {"reference": "my-order-17", "products": [
+    partner_app = _later(lambda: client.post(FULFILMENTS, {
+        "reference": "my-order-17", "products": [
         {"sku": "CRE-11", "fulfilmentStatus": "FULFILLED", "quantity": 1}]}))
     result = r.run_one(document(CREATE, WAIT_FULFIL))
+    partner_app.join()
     (failure,) = result.steps[-1].failures
     reference = result.steps[0].captured["ref"]
     assert failure.startswith(f"the partner called POST {FULFILMENTS} 1 time(s) in this "
@@ -67,26 +79,29 @@ def test_a_fulfilment_for_the_wrong_reference_quotes_the_emulators_answer(r: Rig
         "the partner's call, as the emulator recorded it")
 
 
-def test_a_token_in_the_wrong_header_is_reported_with_the_emulators_words(r: Rig) -> None:
-    client = _client(r)
+def test_a_token_in_the_wrong_header_is_reported_with_the_emulators_words(
+        r: Rig, client: PartnerClient) -> None:
     client.login()
-    _later(lambda: requests.post(r.mock.url + FULFILMENTS, data=b"{}", timeout=5, headers={
-        "Authorization": f"Bearer {client.access_token}", "User-Agent": "partner-app/1.0"}))
+    partner_app = _later(lambda: client.http.post(
+        r.mock.url + FULFILMENTS, data=b"{}", timeout=5, headers={
+            "Authorization": f"Bearer {client.access_token}", "User-Agent": "partner-app/1.0"}))
     result = r.run_one(document(CREATE, WAIT_FULFIL))
+    partner_app.join()
     (failure,) = result.steps[-1].failures
     assert "1 time(s) in this scenario, but never for" in failure
     assert ("the emulator answered 401 MISSING_ACCESS_TOKEN: send the token in the AccessToken "
             "header as `Bearer <token>`; it arrived in Authorization") in failure
 
 
-def test_fulfilling_an_unpaid_payment_names_the_status_it_was_in(r: Rig) -> None:
-    client = _client(r)
+def test_fulfilling_an_unpaid_payment_names_the_status_it_was_in(
+        r: Rig, client: PartnerClient) -> None:
     client.login()
     reference = client.create_payment()["reference"]
-    _later(lambda: client.post(FULFILMENTS, {"reference": reference, "products": [
+    partner_app = _later(lambda: client.post(FULFILMENTS, {"reference": reference, "products": [
         {"sku": "CRE-11", "fulfilmentStatus": "FULFILLED", "quantity": 1}]}), delay=0.1)
     result = r.run_one(document({"name": "no fulfilment while unpaid", "no_call": {
         "path": FULFILMENTS, "reference": reference, "for_seconds": 0.6}}))
+    partner_app.join()
     (failure,) = result.steps[-1].failures
     assert failure == (
         f"the partner called POST {FULFILMENTS} for {reference} 1 time(s) in this scenario; "
