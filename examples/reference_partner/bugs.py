@@ -40,6 +40,8 @@ BUG_DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
     "webhook-regress-status": "the last event wins: PENDING after SUCCESSFUL reopens the order, "
                               "so a later SUCCESSFUL fulfils again",
     "fulfil-wrong-sku": "the fulfilment names SKU <sku>-WRONG",
+    "checkout-link-unescaped": "the checkout link carries the access token without URL-escaping "
+                               "it, so its '+' arrives as a space",
     "no-fulfilment": "the fulfilment endpoint is never called",
     "amount-in-cents": "Create Payment sends amount and prices in minor units (cents), "
                        "charging 100 times the price",

@@ -79,7 +79,10 @@ class Pay1stClient:
 
     def checkout_url(self, reference: str) -> str:
         """The hosted checkout link (§6.5); ``urlencode`` escapes the token's ``+ / =``."""
-        query = urlencode({"reference": reference, "accessToken": self.access_token()})
+        token = self.access_token()
+        if "checkout-link-unescaped" in self._settings.bugs:  # '+' and '/' left as they are
+            return f"{self.base_url}/checkout?reference={reference}&accessToken={token}"
+        query = urlencode({"reference": reference, "accessToken": token})
         return f"{self.base_url}/checkout?{query}"
 
     def _signed_post(self, path: str, payload: dict[str, Any]) -> requests.Response:

@@ -1,4 +1,5 @@
-"""The three calls Pay1st makes to us, under ``/pay1st``.
+"""The three calls Pay1st makes to us, and the page its checkout sends customers back to,
+under ``/pay1st``.
 
 Each view reads the raw body first, verifies it, and only then parses and acts: a signature is
 over bytes, and re-serialised JSON would not match it.
@@ -70,3 +71,15 @@ def payment_event() -> ResponseReturnValue:
                      else settings.timestamp_tolerance_seconds)
         verify_timestamp_fresh(timestamp, datetime.now(UTC), tolerance)
     return {"received": True, "note": orders.apply_payment_event(partner, json_object(body))}
+
+
+@blueprint.get("/return")
+def checkout_return() -> ResponseReturnValue:
+    """Where the hosted checkout sends the customer back (the callback URLs): a page saying how
+    the payment went. It never credits anything: only a verified event does."""
+    status = request.args.get("status", "")
+    words = {"SUCCESSFUL": "Thank you: your payment went through.",
+             "PENDING": "Your payment is on its way; we credit you once it is confirmed.",
+             "CANCELLED": "You cancelled the payment."}.get(status, "The payment did not go "
+                                                                   "through.")
+    return {"order": request.args.get("partnerReference"), "status": status, "message": words}

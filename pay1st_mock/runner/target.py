@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from pay1st_mock.config import SANDBOX_PARTNER, ConfigError, PartnerConfig, Settings
+from pay1st_mock.config import SANDBOX_PARTNER, Callbacks, ConfigError, PartnerConfig, Settings
 from pay1st_mock.domain.catalogue import Catalogue
 from pay1st_mock.shop.catalogue import DEMO_PRODUCT, Bundle, Product, ShopCatalogue
 
@@ -23,6 +23,7 @@ DEFAULT_PATHS = {
     "user_info_url": "/pay1st/user-info",
     "summary_url": "/pay1st/summary",
     "hooks_url": "/pay1st-test",
+    "callbacks": "/pay1st/return",  # all four: the checkout appends reference and status
 }
 
 
@@ -92,6 +93,10 @@ def with_partner_url(settings: Settings, partner_url: str | None) -> Settings:
     partner = select_partner(settings)
     filled = partner if partner.webhook_url else replace(
         partner, webhook_url=base + DEFAULT_PATHS["webhook_url"])
+    callbacks = filled.callbacks
+    if not any((callbacks.success, callbacks.failure, callbacks.pending, callbacks.cancel)):
+        back = base + DEFAULT_PATHS["callbacks"]
+        filled = replace(filled, callbacks=Callbacks(back, back, back, back))
     partners = [p for p in settings.all_partners if p.id != partner.id] + [filled]
     products = [dict(p) for p in settings.products] or [dict(DEMO_PRODUCT)]
     for product in products:

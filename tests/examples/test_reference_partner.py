@@ -345,6 +345,11 @@ def _fulfilled_skus(s: Stack) -> list[tuple[str, int]]:
             for e in s.fulfilments(reference)]
 
 
+def _checkout_link_status(s: Stack) -> int:
+    """What the emulator answers the checkout link the partner built for a new order."""
+    return int(requests.get(s.order()["checkoutUrl"], timeout=10).status_code)
+
+
 def _summary_twice(s: Stack) -> tuple[int, int]:
     for _ in range(2):
         s.post_summary(summary_body())
@@ -419,6 +424,7 @@ BUG_TABLE: dict[str, tuple[Callable[[Stack], Any], Any, Any]] = {
     "webhook-fulfil-any-status": (_after("declined"), (0, 0), (1, 11)),
     "webhook-regress-status": (_after("success", "PENDING", "SUCCESSFUL"), (1, 11), (2, 22)),
     "fulfil-wrong-sku": (_fulfilled_skus, [("CRE-11", 200)], [("CRE-11-WRONG", 400)]),
+    "checkout-link-unescaped": (_checkout_link_status, 200, 400),
     "no-fulfilment": (_after("success"), (1, 11), (0, 11)),
     "slow-payment-webhook": (_took(lambda s: s.post_event(_EVENT)), False, True),
 }

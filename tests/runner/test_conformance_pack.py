@@ -16,6 +16,8 @@ from tests.runner.conftest import LIMITS, PACK, Grade
 
 # scenario file → (the deliberate bug it must catch, words its failure must contain)
 TARGETS: dict[str, tuple[str, list[str]]] = {
+    "gateway/checkout-link-opens-the-payment.json":
+        ("checkout-link-unescaped", ["status: expected 200, got 400", "URL-escape"]),
     "gateway/successful-payment-is-fulfilled.json":
         ("no-fulfilment", ["did not call POST /api/pay1st/payments/fulfilments",
                            "deliver the goods"]),
