@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import requests
 
 from pay1st_mock.runner.emulator import Emulator, EmulatorError
-from pay1st_mock.runner.results import Observation
+from pay1st_mock.runner.results import Observation, parse_body
 from pay1st_mock.runner.target import Target
 from pay1st_mock.shop.catalogue import Product
 
@@ -114,3 +114,13 @@ def query_text(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
+def answers_of(calls: list[dict[str, Any]]) -> str:
+    """``the emulator answered 404 PAYMENT_NOT_FOUND: <its message>`` for each distinct answer."""
+    seen: dict[str, None] = {}
+    for call in calls:
+        body = parse_body(call["responseBody"])
+        if isinstance(body, dict) and "errorMessage" in body:
+            seen[f"{call['status']} {body.get('errorCode', '')}: {body['errorMessage']}"] = None
+        else:
+            seen[str(call["status"])] = None
+    return "the emulator answered " + "; then ".join(seen)

@@ -14,6 +14,7 @@ from pay1st_mock.runner.results import Observation, subject_of
 from pay1st_mock.runner.steps_state import (
     RunState,
     StepError,
+    answers_of,
     as_number,
     emulator_call,
     product_of,
@@ -148,7 +149,30 @@ def http(state: RunState, args: Mapping[str, Any],
     elif "body" in args:
         data = str(args["body"]).encode()
     timeout = args.get("timeout_seconds") or state.partner_timeout(expect)
+    hook = bool(state.target.hooks_url) and str(args["url"]).startswith(
+        str(state.target.hooks_url))
+    floor = _newest_call(state) if hook else 0
     exchange = send(state.session, args.get("method", "GET"), args["url"], headers=headers,
                     params={k: query_text(v) for k, v in args.get("query", {}).items()},
                     data=data, timeout=timeout)
-    return [Observation(exchange, subject_of(exchange))]
+    hints: tuple[str, ...] = ()
+    if hook and (exchange.status is None or exchange.status >= 400):
+        hints = _refused_while_answering(state, floor)
+    return [Observation(exchange, subject_of(exchange), hints)]
+
+
+def _newest_call(state: RunState) -> int:
+    newest = emulator_call(lambda: state.emulator.journal(limit=1, own_calls=True))
+    return int(newest[0]["id"]) if newest else 0
+
+
+def _refused_while_answering(state: RunState, floor: int) -> tuple[str, ...]:
+    """What the emulator refused the partner while its test hook was working: the reason a
+    hook answers 5xx is often there (an expired token, a bad signature)."""
+    calls = [e for e in reversed(emulator_call(lambda: state.emulator.journal(
+        unattributed=True))) if e["id"] > floor and e["status"] >= 400]
+    if not calls:
+        return ()
+    made = ", ".join(f"{e['method']} {e['path']}" for e in calls[-5:])
+    return (f"hint: while answering, the partner called the emulator ({made}) and "
+            f"{answers_of(calls[-5:])}",)

@@ -9,7 +9,13 @@ from typing import Any
 
 from pay1st_mock.runner.hints import refused_signature_hint
 from pay1st_mock.runner.results import Exchange, Observation, Subject, parse_body
-from pay1st_mock.runner.steps_state import POLL_SECONDS, RunState, StepFailed, emulator_call
+from pay1st_mock.runner.steps_state import (
+    POLL_SECONDS,
+    RunState,
+    StepFailed,
+    answers_of,
+    emulator_call,
+)
 
 DELIVERY_MARGIN_SECONDS = 5.0  # past the webhook timeout, for the attempt to be logged
 
@@ -37,7 +43,7 @@ def wait_for_call(state: RunState, args: Mapping[str, Any],
         raise StepFailed(
             f"the partner called {_call_name({**args, 'reference': None})} "
             f"{len(elsewhere)} time(s) in this scenario, but never for {args.get('reference')} "
-            f"within {within:g} s; {_answers(elsewhere)}",
+            f"within {within:g} s; {answers_of(elsewhere)}",
             [_journaled(call) for call in elsewhere[-3:]])
     raise StepFailed(f"the partner did not call {_call_name(args)} within {within:g} s; "
                      + _seen(state, args.get("reference")))
@@ -52,7 +58,7 @@ def no_call(state: RunState, args: Mapping[str, Any],
     if len(calls) > at_most:
         allowed = "none" if at_most == 0 else f"at most {at_most}"
         raise StepFailed(f"the partner called {_call_name(args)} {len(calls)} time(s) in this "
-                         f"scenario; expected {allowed}; {_answers(calls)}",
+                         f"scenario; expected {allowed}; {answers_of(calls)}",
                          [_journaled(call) for call in calls])
     return []
 
@@ -134,18 +140,6 @@ def _calls(state: RunState, args: Mapping[str, Any],
     return [e for e in reversed(entries)
             if e["id"] > state.journal_floor and e["method"] == method
             and e["path"] == args["path"]]
-
-
-def _answers(calls: list[dict[str, Any]]) -> str:
-    """``the emulator answered 404 PAYMENT_NOT_FOUND: <its message>`` for each distinct answer."""
-    seen: dict[str, None] = {}
-    for call in calls:
-        body = parse_body(call["responseBody"])
-        if isinstance(body, dict) and "errorMessage" in body:
-            seen[f"{call['status']} {body.get('errorCode', '')}: {body['errorMessage']}"] = None
-        else:
-            seen[str(call["status"])] = None
-    return "the emulator answered " + "; then ".join(seen)
 
 
 def _journaled(entry: dict[str, Any]) -> Observation:

@@ -86,7 +86,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                      "within ±300 s"]),
     "gateway/expired-access-token-is-refreshed.json":
         ("token-never-refreshed", ["status: expected 200 or 201, got 502",
-                                   "EXPIRED_ACCESS_TOKEN", "renew the token"]),
+                                   "hint: while answering, the partner called the emulator "
+                                   "(POST /api/pay1st/payments/create) and the emulator "
+                                   "answered 401 EXPIRED_ACCESS_TOKEN", "renew the token"]),
     "gateway/create-payment-charges-the-bundle-price.json":
         ("amount-in-cents", ["$.amount: expected 2000, got 200000", "MAJOR units"]),
     "shop/summary-quantity-credits-tokens-purchased-once.json":
