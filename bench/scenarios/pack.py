@@ -13,7 +13,7 @@ import harness
 from harness import Context, Metric, median
 
 from .child import failure_messages, run_child
-from .settings import CONFIG, EXAMPLES, PACK, PACK_SECONDS, SEED
+from .settings import CONFIG, EXAMPLES, PACK, PACK_WORK_SECONDS, SEED
 
 
 def child_pack(runs: int, profile: str | None, timer: str) -> dict[str, Any]:
@@ -85,8 +85,7 @@ def conformance_pack(ctx: Context) -> list[Metric]:
     worst = min(done, key=lambda r: r["passed"])
     waits = ("wait_for_delivery", "wait_for_call")
     return [
-        Metric(f"conformance pack wall time (median of {runs})", median(totals), "s",
-               PACK_SECONDS),
+        Metric(f"conformance pack wall time (median of {runs})", median(totals), "s"),
         Metric("  min", min(totals), "s"),
         Metric("  first run in the process", totals[0], "s"),
         Metric("  of which start partner + emulator (median)",
@@ -97,7 +96,8 @@ def conformance_pack(ctx: Context) -> list[Metric]:
         Metric("  of which wait_for_delivery + wait_for_call (median)",
                median([sum(r["by_action_s"].get(a, 0.0) for a in waits) for r in done]), "s"),
         Metric("  wall time − no_call windows (median)",
-               median([r["total_s"] - r["no_call_windows_s"] for r in done]), "s"),
+               median([r["total_s"] - r["no_call_windows_s"] for r in done]), "s",
+               PACK_WORK_SECONDS),
         Metric("  teardown: stop partner + emulator (median, not in the total)",
                median([r["teardown_s"] for r in done]) * 1000, "ms"),
         Metric("conformance pack scenarios passed (worst run)", worst["passed"], "count",
