@@ -1,21 +1,33 @@
 """The ``pay1st-mock`` command: ``serve``, ``run``, ``validate``, ``checklist``, ``config
-export`` and ``sign``.
+export``, ``tail``, ``trigger`` and ``sign``.
 
-``main(argv) -> exit code``: 0 success, 1 failure, 2 bad input (unreadable config, port taken).
+``main(argv) -> exit code``: 0 success, 1 failure, 2 bad input (a bad option value, unreadable
+config, port taken), each said in one line on standard error.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, cast
 
 from pay1st_mock import __version__
+from pay1st_mock.cli_args import (
+    OneLineParser,
+    UsageError,
+    host_problem,
+    listen_problem,
+    port_number,
+    seconds_from_now,
+    server_timestamp,
+)
 from pay1st_mock.config import MEMORY, SANDBOX_PARTNER, ConfigError, Settings, load_settings
+from pay1st_mock.console_log import FORMATS, TEXT, LogPrinter, wants_colour
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 
 
@@ -23,9 +35,18 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     """Run the command line ``argv`` and return the exit code."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=err)
+        return 2
     if args.command == "serve":
         return _serve(args, out, err)
+    if args.command in ("tail", "trigger"):
+        from pay1st_mock import cli_live
+
+        return (cli_live.tail_command if args.command == "tail"
+                else cli_live.trigger_command)(args, out, err)
     if args.command in ("checklist", "config"):
         from pay1st_mock import cli_checklist
 
@@ -40,14 +61,17 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pay1st-mock",
+    parser = OneLineParser(prog="pay1st-mock",
                                      description="Local emulator of Carry1st's Pay1st gateway.")
     parser.add_argument("--version", action="version", version=f"pay1st-mock {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    # Typed as argparse's own: the subcommand modules add plain parsers' options.
+    commands = cast("argparse._SubParsersAction[argparse.ArgumentParser]",
+                    parser.add_subparsers(dest="command", required=True))
 
     serve = commands.add_parser("serve", help="run the emulator on a port")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--port", type=port_number,
+                       help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--config", help="TOML config file (partners, countries, timings)")
     serve.add_argument("--data", help="data directory (default ./.pay1st-mock) or :memory:")
     serve.add_argument("--seed", type=int, help="seed for references, tokens and credentials")
@@ -60,17 +84,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allowed-host", action="append", metavar="NAME",
                        help="a host name the control API may be reached by, besides IP "
                             "addresses and localhost (repeatable; server.allowed_hosts)")
+    serve.add_argument("--quiet", "-q", action="store_true",
+                       help="print only the banner, not a line per partner call and webhook")
+    serve.add_argument("--log-format", choices=FORMATS, default=TEXT,
+                       help="the per-request log: text (coloured on a terminal) or json "
+                            "(one object per line, as GET /_mock/events)")
 
-    from pay1st_mock import cli_checklist, cli_run
+    from pay1st_mock import cli_checklist, cli_live, cli_run
 
     cli_run.add_commands(commands)
     cli_checklist.add_commands(commands)
+    cli_live.add_commands(commands)
 
     sign = commands.add_parser("sign", help="compute a Pay1st signature")
     kinds = sign.add_subparsers(dest="kind", required=True)
     gateway = kinds.add_parser("gateway", help="X-SIGNATURE of a gateway request / payment webhook")
     gateway.add_argument("--key", required=True, help="the partner's signing key")
-    gateway.add_argument("--timestamp", help="X-TIMESTAMP text (default: now, UTC)")
+    gateway.add_argument("--timestamp", type=server_timestamp,
+                         help="X-TIMESTAMP text, ISO-8601 with a zone (default: now, UTC)")
     summary = kinds.add_parser("summary", help="X-SIGNATURE of a Summary Webhook body")
     summary.add_argument("--username", required=True, help="product Basic Auth username")
     summary.add_argument("--password", required=True, help="product Basic Auth password")
@@ -92,6 +123,10 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.allowed_host:
             settings = settings.with_overrides(
                 allowed_hosts=(*settings.allowed_hosts, *args.allowed_host))
+        problem = host_problem(settings.host)
+        if problem:
+            print(f"pay1st-mock: {problem}", file=err)
+            return 2
         if not (_is_loopback(settings.host) or settings.control_token
                 or args.insecure_open_control):
             print(_exposure_refusal(settings), file=err)
@@ -100,16 +135,25 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ConfigError as exc:
         print(f"pay1st-mock: {exc}", file=err)
         return 2
+    except (OSError, sqlite3.Error) as exc:
+        print(f"pay1st-mock: {_data_problem(settings, exc)}", file=err)
+        return 2
     try:
         server = HttpServer(app, settings.host, settings.port,
                             idle_timeout=settings.idle_timeout_seconds)
+        if args.url_file:
+            Path(args.url_file).write_text(server.url + "\n", encoding="utf-8")
     except OSError as exc:
         services(app).close()
-        print(f"pay1st-mock: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
-              "stop the other process or pass --port 0 for any free port", file=err)
+        problem = (f"cannot write --url-file {args.url_file} ({exc.strerror}); pass a file in "
+                   "a folder you can write" if exc.filename else
+                   listen_problem(settings.host, settings.port, exc))
+        print(f"pay1st-mock: {problem}", file=err)
         return 2
+    activity = services(app).activity
 
     def _stop(signum: int, frame: FrameType | None) -> None:
+        activity.close()  # readers waiting on /_mock/events answer now, freeing their threads
         server.stop(timeout=0)
 
     signal.signal(signal.SIGINT, _stop)
@@ -117,14 +161,24 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not _is_loopback(settings.host):  # before the banner: CI scripts stop reading there
         print(_exposure_warning(settings), file=err, flush=True)
     _print_banner(out, server.url, settings)
-    if args.url_file:
-        Path(args.url_file).write_text(server.url + "\n", encoding="utf-8")
+    printer = None if args.quiet else LogPrinter(out, args.log_format, wants_colour(out)).start()
+    if printer is not None:
+        activity.subscribe(printer)
     try:
         server.serve()
     finally:
         services(app).close()
-    print("pay1st-mock: stopped", file=out, flush=True)
+    if printer is None:
+        print("pay1st-mock: stopped", file=out, flush=True)
+    elif printer.stop():  # never block on an output nobody reads any more
+        printer.write("pay1st-mock: stopped")
     return 0
+
+
+def _data_problem(settings: Settings, exc: OSError | sqlite3.Error) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return (f"cannot keep data in {settings.data} ({reason}); pass --data with a folder you can "
+            "write, or --data :memory: to keep nothing")
 
 
 def _is_loopback(host: str) -> bool:
@@ -201,7 +255,24 @@ def _sign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         timestamp = args.timestamp or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         print(f"X-TIMESTAMP: {timestamp}", file=out)
         print(f"X-SIGNATURE: {sign_request(args.key, timestamp, body)}", file=out)
+        off = seconds_from_now(timestamp)
+        window = Settings.timestamp_tolerance_seconds
+        if abs(off) > window:  # signed all the same: the docs' vectors are old on purpose
+            print(f"pay1st-mock: note: this X-TIMESTAMP is {_age(off)}; the emulator refuses "
+                  f"a request whose X-TIMESTAMP is more than {window:g} s from its clock "
+                  "(TIMESTAMP_OUT_OF_WINDOW): to sign a request you will send, leave "
+                  "--timestamp out", file=err)
     else:
         print(f"X-SIGNATURE: {sign_summary(summary_key(args.username, args.password), body)}",
               file=out)
     return 0
+
+
+def _age(offset: float) -> str:
+    """``-90000`` → ``1 day(s) in the past``; ``400`` → ``6 minute(s) in the future``."""
+    when = "in the past" if offset < 0 else "in the future"
+    seconds = abs(offset)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            return f"{seconds // size:.0f} {unit}(s) {when}"
+    return f"{seconds:.0f} s {when}"

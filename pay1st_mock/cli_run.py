@@ -11,6 +11,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from pay1st_mock.cli_args import http_url, listen_problem, port_number
+
 if TYPE_CHECKING:
     from pay1st_mock.config import Settings
 
@@ -22,14 +24,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run = commands.add_parser("run", help="grade a partner's build with scenario files")
     run.add_argument("paths", nargs="+", metavar="SCENARIO_OR_DIR")
     run.add_argument("--config", help="TOML config describing the partner under test")
-    run.add_argument("--partner-url", help="the partner's base URL; fills the default endpoint "
-                                           "paths the config leaves unset")
-    run.add_argument("--server", metavar="URL", help="use this running emulator instead of "
-                                                     "starting one")
+    run.add_argument("--partner-url", type=http_url,
+                     help="the partner's base URL; fills the default endpoint paths the config "
+                          "leaves unset")
+    run.add_argument("--server", metavar="URL", type=http_url,
+                     help="use this running emulator instead of starting one")
     run.add_argument("--host", help="address for the emulator run starts (default: the "
                                     "config's server.host, else 127.0.0.1)")
-    run.add_argument("--port", type=int, help="its port (default: the config's server.port, "
-                                              "else 8080; 0 = any free port)")
+    run.add_argument("--port", type=port_number,
+                     help="its port (default: the config's server.port, else 8080; 0 = any "
+                          "free port)")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     run.add_argument("--json", metavar="FILE", help="write a JSON report")
     run.add_argument("--seed", type=int, help="seed for generated references and fake data")
@@ -98,9 +102,9 @@ def _start_emulator(stack: ExitStack, settings: Settings, out: TextIO) -> str:
     try:
         mock = MockServer(settings, settings.host, settings.port).start()
     except OSError as exc:
-        raise OSError(f"cannot start the emulator on {settings.host}:{settings.port} "
-                      f"({exc.strerror}); stop what uses that port, pass --port, or use "
-                      "--server URL with a running emulator") from None
+        problem = listen_problem(settings.host, settings.port, exc)
+        raise OSError(problem.replace("cannot listen on", "cannot start the emulator on", 1)
+                      + ", or use --server URL with a running emulator") from None
     stack.callback(mock.stop)
     print(f"pay1st-mock: emulator started at {mock.url} (point the partner's Pay1st base URL "
           "here)", file=out, flush=True)

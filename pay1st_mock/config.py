@@ -116,6 +116,8 @@ def load_settings(path: str | Path | None) -> Settings:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:  # a folder, a file we may not read
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
     return settings_from_mapping(raw, source=str(path))
 
 

@@ -10,6 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pay1st_mock.activity import (
+    USER_INFO,
+    WEBHOOK,
+    ActivityFeed,
+    attempt_fields,
+    fan_out,
+    user_info_fields,
+)
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings
 from pay1st_mock.domain.catalogue import Catalogue
@@ -56,6 +64,8 @@ class Services:
     faults: FaultBook
     checklist: ChecklistService
     probe: WebhookProbe
+    # What the emulator just did (calls, webhook attempts), for ``serve``'s log and /_mock/events.
+    activity: ActivityFeed = field(default_factory=ActivityFeed)
     # What ``close()`` runs after stopping the dispatcher (closing the database, ...).
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
     # Unexpected exceptions raised while handling requests, for MockServer to re-raise.
@@ -64,6 +74,7 @@ class Services:
     def close(self) -> None:
         """Stop the dispatcher (pending deliveries stay in the outbox), write the journal's
         buffer and close the store."""
+        self.activity.close()
         self.dispatcher.stop()
         for close in self.closers:
             close()
@@ -93,9 +104,14 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
     checklist = ChecklistService(store.milestones, clock, partners.get,
                                  lambda partner_id: config_facts(shop_catalogue, partner_id))
 
+    activity = ActivityFeed()
+
     def player_checked(product: Product, result: UserInfoResult) -> None:
         checklist.observe_user_info(product.partner_id, result.verdict, result.message,
                                     result.exchange.id if result.exchange else None)
+        if result.exchange is not None:
+            activity.publish(USER_INFO, result.exchange.at, product.partner_id, None,
+                             user_info_fields(result.exchange))
 
     shop = ShopService(store.db, shop_catalogue, catalogue, store.payments, store.purchases,
                        UserInfoClient(store.purchases, schemas,
@@ -110,6 +126,10 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
             delivery.id, attempt.succeeded, delivery.resend_of is not None,
             "" if attempt.succeeded else kind.refusal(attempt.response_status, attempt.error))
 
+    def announce(delivery: Delivery, attempt: Attempt) -> None:  # serve's log, /_mock/events
+        activity.publish(WEBHOOK, attempt.at, delivery.partner_id, delivery.reference,
+                         attempt_fields(delivery, attempt, store.deliveries.get(delivery.id)))
+
     def outbox_changed() -> None:
         dispatcher.wake()
 
@@ -122,7 +142,7 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
 
     dispatcher = Dispatcher(store.deliveries, clock, webhooks.sign, sweep,
                             settings.retry_delays_seconds, settings.webhook_timeout_seconds,
-                            faults, observe=attempted)
+                            faults, observe=fan_out(attempted, announce))
     partners.bootstrap()
     return Services(
         settings=settings, clock=clock, randomness=randomness, schemas=schemas,
@@ -133,7 +153,7 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
                                 settings.strict_amounts, settings.allow_link_local_urls),
         checkout=checkout, outbox=Outbox(store.deliveries, clock, outbox_changed),
         webhooks=webhooks, dispatcher=dispatcher, shop=shop, journal=store.journal,
-        faults=faults, checklist=checklist,
+        faults=faults, checklist=checklist, activity=activity,
         probe=WebhookProbe(webhooks, checklist, shop_catalogue.products_of,
                            settings.webhook_timeout_seconds),
         # Moving the clock can make retries and abandonment due: look at the outbox at once.

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pay1st_mock"
 
 # Modules every layer may use: no HTTP, no state beyond their own.
 BASICS = frozenset({"pay1st_mock", "clock", "config", "errors", "jsontext", "randomness",
-                    "schemas", "signing", "outbound", "faults", "records"})
+                    "schemas", "signing", "outbound", "faults", "records", "activity"})
 DOMAIN = frozenset({"domain", "shop", "webhooks"})
 ALLOWED: dict[str, frozenset[str]] = {
     **{basic: BASICS for basic in BASICS},
@@ -30,9 +30,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The tools drive the emulator over HTTP; they may read the domain's data, not its store.
     "client": BASICS,
     "runner": BASICS | DOMAIN | {"client"},
-    "cli_run": BASICS | {"runner", "server"},
+    "cli_run": BASICS | {"runner", "server", "cli_args"},
     "cli_checklist": BASICS,
-    "cli": BASICS | {"app", "cli_run", "cli_checklist", "server"},
+    # Command-line checks share the server's rules (the X-TIMESTAMP form).
+    "cli_args": BASICS | {"domain"},
+    "console_log": BASICS,
+    "cli_live": BASICS | {"cli_args", "client", "console_log"},
+    "cli": BASICS | {"app", "cli_run", "cli_checklist", "cli_args", "cli_live", "console_log",
+                     "server"},
     "__main__": BASICS | {"cli"},
     "pytest_plugin": BASICS | {"client", "listener", "runner", "server"},
     "listener": BASICS,

@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         dashboard,
         dashboard_checklist,
         errors,
+        events,
         faults,
         gateway,
         index,
@@ -33,6 +34,6 @@ def register(app: Flask) -> None:
         module.register(app)
     for blueprint in (gateway.blueprint, control.blueprint, checkout.blueprint,
                       storefront.blueprint, storefront.legacy, shop_control.blueprint,
-                      faults.blueprint, checklist.blueprint, dashboard.blueprint,
-                      openapi.blueprint, index.blueprint):
+                      faults.blueprint, events.blueprint, checklist.blueprint,
+                      dashboard.blueprint, openapi.blueprint, index.blueprint):
         app.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from pay1st_mock.activity import CALL, call_fields
 from pay1st_mock.clock import isoformat
 from pay1st_mock.records import JournalEntry
 from pay1st_mock.schemas import Finding
@@ -120,14 +121,16 @@ def register(app: Flask) -> None:
         sent = _request_text()
         partner_id, reference = g.get("partner_id"), _reference(body, sent)
         findings = [f.as_dict() for f in g.get("findings", [])]
-        svc.journal.add(JournalEntry(
+        entry = JournalEntry(
             id=0, partner_id=partner_id, method=request.method, path=request.path,
             query=_redact_query(request.query_string.decode("latin-1")),
             request_headers={k: _redact_header(k, v) for k, v in request.headers.items()},
             request_body=_redact_body(sent),
             status=response.status_code, response_body=_redact_body(body),
             duration_ms=(time.perf_counter() - started) * 1000, reference=reference,
-            findings=findings, at=g.journal_arrived))
+            findings=findings, at=g.journal_arrived)
+        svc.journal.add(entry)
+        svc.activity.publish(CALL, entry.at, partner_id, reference, call_fields(entry))
         if partner_id is not None:  # the go-live checklist learns from every identified call
             svc.checklist.observe_call(partner_id, request.method, request.path,
                                        response.status_code, reference, findings, sent)

@@ -40,8 +40,8 @@ _COMPONENTS = "#/components/schemas/"
 _IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 _METHOD_ORDER = ("get", "put", "post", "delete", "patch")
 # Tags in the order a reader meets them; blueprints not listed follow, sorted.
-_TAG_ORDER = ("gateway", "checkout", "shop", "legacy", "control", "checklist", "shop_control",
-              "dashboard", "openapi", "index")
+_TAG_ORDER = ("gateway", "checkout", "shop", "legacy", "control", "events", "checklist",
+              "shop_control", "dashboard", "openapi", "index")
 
 _CONVERTER_TYPES: dict[str, dict[str, Any]] = {
     "int": {"type": "integer", "minimum": 0},
