@@ -185,10 +185,12 @@ class Checkout:
     def _channel_ending(self, country_code: str, status: str) -> Channel:
         """The first channel of the country whose flow can end ``status``."""
         offered = self._catalogue.channels_of(country_code)
-        # The method that can end the most ways first, so a PENDING payment can still fail.
+        # The country's first method when it fits (as without a status); else the one that can
+        # end the most ways, so a PENDING payment can still succeed or fail.
         fitting = sorted((c for c in offered if status in {**table.STATUS_OUTCOMES[c.flow],
                                                            **table.ANY_FLOW_OUTCOMES}),
-                         key=lambda c: -len(table.STATUS_OUTCOMES[c.flow]))
+                         key=lambda c: (c is not offered[0],
+                                        -len(table.STATUS_OUTCOMES[c.flow])))
         if not fitting:
             raise Pay1stError("VALIDATION_ERROR",
                               f"$.status: no payment method in {country_code} can end {status}; "
