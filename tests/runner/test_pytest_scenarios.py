@@ -32,7 +32,7 @@ def partner_app(pay1st_url, pay1st_partner, request):
 def test_fulfils(partner_app, pay1st_scenario):
     result = pay1st_scenario({str(PACK / "gateway")!r}, partner_url=partner_app.url,
                              pattern="idempotency or happy-path")
-    assert result.passed == 2 and result.failed == 0
+    assert result.passed == 3 and result.failed == 0
 
 @pytest.mark.parametrize("partner_app", [["webhook-double-fulfil"]], indirect=True)
 def test_double_fulfil_is_caught(partner_app, pay1st_scenario):
