@@ -222,6 +222,8 @@ def _responses(declared: Operation, tag: str, has_body: bool) -> dict[str, Any]:
         schema: dict[str, Any] = schema_ref(name) if name else {"type": "object"}
         success = {"description": "Success." if name else "Success (no published schema).",
                    "content": {JSON: {"schema": schema}}}
+        if declared.also_page:  # what a browser gets when it asks for text/html
+            success["content"][HTML] = {"schema": {"type": "string"}}
     if has_body and tag == "gateway":
         success["headers"] = {WARNING_HEADER: {
             "description": "One per tolerated problem in the request, such as an unknown field.",

@@ -94,6 +94,7 @@ class Operation:
     form: Form | None = None
     redirect: str | None = None
     page: bool = False
+    also_page: bool = False  # a JSON view that answers a browser asking for text/html a page
 
     def __call__(self, view: View) -> View:
         setattr(view, _ATTRIBUTE, self)
