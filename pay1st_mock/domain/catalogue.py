@@ -30,6 +30,7 @@ class Channel:
     flow: str  # card, phone_otp, phone_pin, voucher or redirect: how the checkout page behaves
     country_code: str
     group_name: str
+    code: str = ""  # the catalogue's channel code (VISA_MASTERCARD, MPESA, ...)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Catalogue:
                     self._channels[entry["id"]] = Channel(
                         id=entry["id"], name=entry["channel"]["name"],
                         payment_method=entry["channel"]["paymentMethod"], flow=entry["flow"],
-                        country_code=country.code, group_name=group["name"])
+                        country_code=country.code, group_name=group["name"],
+                        code=str(entry["channel"].get("code", "")))
 
     @classmethod
     def load(cls, overrides: Mapping[str, Mapping[str, Any]] | None = None,

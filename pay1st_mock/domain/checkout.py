@@ -49,17 +49,32 @@ FIRST_STEP = {"card": "card", "phone_otp": "phone", "phone_pin": "phone", "vouch
               "redirect": "bank"}
 # Steps at which the customer can still cancel.
 CANCELLABLE_STEPS = frozenset({"choose", "card", "otp", "pin", "phone", "bank"})
+# Steps from which the customer can go back to the method list (nothing is paid yet).
+CHANGEABLE_STEPS = CANCELLABLE_STEPS - {"choose"}
 _CALLBACK_FOR = {"SUCCESSFUL": "success", "FAILED": "failure", "PENDING": "pending",
                  "CANCELLED": "cancel", "ABANDONED": "failure"}
 
 
 class FormError(Exception):
-    """Customer input the step cannot use; the page shows the message and nothing changes."""
+    """Customer input the step cannot use; the page shows the message and nothing changes.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``errors`` holds one message per field (every field found wrong, not only the first);
+    ``hint`` is for the developer testing the page (a test value that works), not the customer.
+    """
+
+    def __init__(self, field: str, message: str, *, errors: dict[str, str] | None = None,
+                 hint: str | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.errors = errors or {field: message}
+        self.hint = hint
+
+    @classmethod
+    def of(cls, errors: dict[str, str], hint: str | None = None) -> FormError:
+        """One error for every field in ``errors`` (in form order)."""
+        first = next(iter(errors))
+        return cls(first, " ".join(errors.values()), errors=errors, hint=hint)
 
 
 class StaleStep(Exception):
@@ -113,6 +128,15 @@ class Checkout:
             if handler is None:
                 raise Pay1stError("VALIDATION_ERROR", f"step {step!r} takes no input")
             return handler(self, payment, form)
+
+    def change_method(self, reference: str) -> Payment:
+        """The customer goes back to the list of methods ("Change method"); the method last
+        tried stays the payment's channel until another is chosen."""
+        with self._db.transaction():
+            payment = self._get(reference)
+            if payment.status != "NEW" or payment.step not in CHANGEABLE_STEPS:
+                raise StaleStep(payment)
+            return self._move(payment, step="choose", step_data={})
 
     def cancel(self, reference: str) -> Payment:
         """The customer cancels: CANCELLED, unless the payment is past cancelling."""
@@ -288,13 +312,17 @@ class Checkout:
 
     def _card(self, payment: Payment, form: dict[str, str]) -> Payment:
         number = re.sub(r"[\s-]", "", form.get("cardNumber", ""))
+        errors = {}
         if not re.fullmatch(r"\d{12,19}", number) or not _luhn_ok(number):
-            raise FormError("cardNumber", "Enter a valid card number (12 to 19 digits). "
-                                          f"Test card that succeeds: {table.SUCCESS_CARD}.")
+            errors["cardNumber"] = "Enter a valid card number (12 to 19 digits)."
         if not re.fullmatch(r"(0[1-9]|1[0-2])\s*/\s*\d{2}", form.get("expiry", "").strip()):
-            raise FormError("expiry", "Enter the expiry as MM/YY, e.g. 12/30.")
+            errors["expiry"] = "Enter the expiry as MM/YY, e.g. 12/30."
         if not re.fullmatch(r"\d{3,4}", form.get("cvv", "").strip()):
-            raise FormError("cvv", "Enter the 3 or 4 digit security code.")
+            errors["cvv"] = "Enter the 3 or 4 digit security code."
+        if errors:
+            raise FormError.of(errors, f"Test card that succeeds: {table.SUCCESS_CARD}, with "
+                                       "any expiry and security code."
+                               if "cardNumber" in errors else None)
         if number == table.OTP_CARD:
             return self._move(payment, step="otp",
                               step_data={"target": f"the phone linked to card •••• {number[-4:]}"})

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pay1st_mock.config import ConfigError
+from pay1st_mock.shop.images import ConfiguredImage, load_image
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Bundle:
     tokens: int
     prices: Mapping[str, Decimal]
     active: bool = True
+    image: ConfiguredImage | None = None  # None: the storefront draws one
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Product:
     summary_url: str | None
     callbacks: Mapping[str, str | None]
     bundles: tuple[Bundle, ...] = field(default_factory=tuple)
+    image: ConfiguredImage | None = None  # None: the storefront draws one
 
 
 # The demo product. Its Basic Auth pair is the docs' example (pay1st-api.md §5.2), so the
@@ -58,6 +62,30 @@ DEMO_PRODUCT: dict[str, Any] = {
 }
 
 
+def _check_image_paths(products: Sequence[Product], where: str) -> None:
+    """An ``image`` naming a picture the emulator serves must name one that exists and is not
+    itself such a reference (so every picture loads, and none points in a circle)."""
+    pictures: dict[str, ConfiguredImage | None] = {}
+    for product in products:
+        pictures[f"/shop/{product.id}/image"] = product.image
+        for bundle in product.bundles:
+            pictures[f"/shop/{product.id}/bundles/{bundle.id}/image"] = bundle.image
+    for index, product in enumerate(products):
+        owned = [(f"{where}: products[{index}].image", product.image)]
+        owned += [(f"{where}: products[{index}].bundles[{b_index}].image", bundle.image)
+                  for b_index, bundle in enumerate(product.bundles)]
+        for key, image in owned:
+            if image is None or image.url is None:
+                continue
+            if image.url not in pictures:
+                raise ConfigError(f"{key}: {image.url} is no product's or bundle's picture "
+                                  "(" + ", ".join(sorted(pictures)) + ")")
+            target = pictures[image.url]
+            if target is not None and target.url is not None:
+                raise ConfigError(f"{key}: {image.url} is itself a reference to {target.url}; "
+                                  "name the picture it shows")
+
+
 class ShopCatalogue:
     """Products and bundles by id."""
 
@@ -74,6 +102,8 @@ class ShopCatalogue:
         Raises ``ConfigError`` naming the key for what a schema cannot check.
         """
         where = source or "<config>"
+        # A relative image path is read from the config file's folder.
+        base = Path(source).parent if source and Path(source).is_file() else Path.cwd()
         products: list[Product] = []
         bundle_owner: dict[int, int] = {}
         for index, raw in enumerate(raw_products or [DEMO_PRODUCT]):
@@ -102,10 +132,13 @@ class ShopCatalogue:
                 if missing:
                     raise ConfigError(f"{key}.bundles[{b_index}].prices: no price for "
                                       + ", ".join(missing))
+                image = bundle.get("image")
                 bundles.append(Bundle(bundle["id"], bundle["sku"], bundle["name"],
                                       bundle["tokens"],
                                       {c: Decimal(str(v)) for c, v in bundle["prices"].items()},
-                                      bundle.get("active", True)))
+                                      bundle.get("active", True),
+                                      load_image(image, f"{key}.bundles[{b_index}].image", base)
+                                      if image else None))
             auth = raw.get("basic_auth", {"username": f"product{raw['id']}",
                                           "password": "change-me"})
             currency = raw.get("digital_currency", {"name": "Credits", "code": "CRE"})
@@ -117,7 +150,10 @@ class ShopCatalogue:
                 password=auth["password"], user_info_url=raw.get("user_info_url"),
                 summary_url=raw.get("summary_url"),
                 callbacks={k: callbacks.get(k) for k in ("success", "failure", "pending")},
-                bundles=tuple(bundles)))
+                bundles=tuple(bundles),
+                image=load_image(raw["image"], f"{key}.image", base) if raw.get("image")
+                else None))
+        _check_image_paths(products, where)
         return cls(products)
 
     def product(self, product_id: int) -> Product | None:

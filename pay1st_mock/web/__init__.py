@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
         control_auth,
         dashboard,
         dashboard_checklist,
+        display,
         errors,
         events,
         faults,
@@ -30,7 +31,8 @@ def register(app: Flask) -> None:
     )
 
     del dashboard_checklist  # imported for its pages, which join the dashboard blueprint
-    for module in (errors, control_auth, journal, request_guard, faults, page_headers):
+    for module in (errors, control_auth, journal, request_guard, faults, page_headers,
+                   display):
         module.register(app)
     for blueprint in (gateway.blueprint, control.blueprint, checkout.blueprint,
                       storefront.blueprint, storefront.legacy, shop_control.blueprint,

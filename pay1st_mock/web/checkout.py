@@ -15,7 +15,7 @@ from flask import Blueprint, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from pay1st_mock.domain import outcome_table
-from pay1st_mock.domain.checkout import FormError, StaleStep
+from pay1st_mock.domain.checkout import CHANGEABLE_STEPS, FormError, StaleStep
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.records import Partner, Payment
 from pay1st_mock.web.http import services
@@ -28,6 +28,10 @@ _RESULT_STATUSES = frozenset({"SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED"})
 _TEMPLATE_OF_STEP = {"choose": "choose", "card": "card", "phone": "phone", "otp": "code",
                      "pin": "code", "voucher": "voucher", "bank": "bank", "waiting": "waiting"}
 
+# The Create Payment field naming where the browser goes after each result.
+_CALLBACK_FIELD = {"SUCCESSFUL": "callbackSuccessUrl", "FAILED": "callbackFailureUrl",
+                   "ABANDONED": "callbackFailureUrl", "CANCELLED": "callbackCancelUrl",
+                   "PENDING": "callbackPendingUrl"}
 _NEXT_STEP = "The next step of the checkout, the partner's callback or the result page."
 _LINK = (Param("reference", "The payment's reference from Create Payment (C-<15 digits>-P).",
                required=True),
@@ -72,7 +76,8 @@ def _authorise(reference: str | None, token: str | None) -> tuple[Payment, Partn
     except Pay1stError as exc:
         titles = {"EXPIRED_ACCESS_TOKEN": "Access token expired"}
         raise LinkError(401, titles.get(exc.code, "Access token not accepted"),
-                        exc.message + " Then build a new checkout link with it.") from None
+                        _sentence(exc.message) + " Then build a new checkout link with it."
+                        ) from None
     payment = svc.payments.find_for_checkout(reference)
     if payment is None or payment.partner_id != partner.id:
         # Another partner's payment is answered exactly as an unknown one: a link must not
@@ -83,6 +88,13 @@ def _authorise(reference: str | None, token: str | None) -> tuple[Payment, Partn
                         "(C-<15 digits>-P), not your partnerReference, with an access token of "
                         "the partner that created the payment.")
     return payment, partner
+
+
+def _sentence(text: str) -> str:
+    """A domain message as a sentence of its own: capital first, full stop last."""
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _from_form() -> tuple[Payment, Partner, str]:
@@ -117,7 +129,12 @@ def _render(payment: Payment, partner: Partner, token: str, *, error: FormError 
         "country": country, "table": outcome_table,
         "channel": svc.catalogue.channel(payment.channel_id) if payment.channel_id else None,
         "groups": svc.catalogue.api_groups(payment.country_code),
+        "channels": {c.id: c for c in svc.catalogue.channels_of(payment.country_code)},
         "form": request.form if request.method == "POST" else {},
+        # "Change method" is offered where there is another method to change to.
+        "can_change": (payment.status == "NEW" and payment.step in CHANGEABLE_STEPS
+                       and len(svc.catalogue.channels_of(payment.country_code)) > 1),
+        "callback_field": _CALLBACK_FIELD.get(payment.status),
     }
     template = ("result" if payment.status in _RESULT_STATUSES
                 else _TEMPLATE_OF_STEP.get(payment.step, "result"))
@@ -199,6 +216,19 @@ def submit() -> Response | tuple[str, int]:
     except FormError as error:
         return _render(payment, partner, token, error=error, status=400)
     except StaleStep as stale:  # a double submit: show where the payment really is
+        payment = stale.payment
+    return _after(payment, token)
+
+
+@blueprint.post("/change")
+@Operation(redirect="The list of payment methods (or where the payment is now).",
+           form=Form(_FORM_LINK, ("reference", "accessToken")))
+def change_method() -> Response:
+    """"Change method" → back to the list of methods, while nothing is paid yet."""
+    payment, _, token = _from_form()
+    try:
+        payment = services().checkout.change_method(payment.reference)
+    except StaleStep as stale:
         payment = stale.payment
     return _after(payment, token)
 

@@ -213,6 +213,10 @@ def _responses(declared: Operation, tag: str, has_body: bool) -> dict[str, Any]:
         status = 200
         success = {"description": "An HTML page.",
                    "content": {HTML: {"schema": {"type": "string"}}}}
+    elif declared.file is not None:
+        status = 200
+        success = {"description": declared.file,
+                   "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}
     elif declared.empty_response:
         status = declared.status
         success = {"description": "Done; the body is empty."}
@@ -229,7 +233,7 @@ def _responses(declared: Operation, tag: str, has_body: bool) -> dict[str, Any]:
             "description": "One per tolerated problem in the request, such as an unknown field.",
             "schema": {"type": "string"}}}
     answers: dict[str, Any] = {str(status): success}
-    if declared.page or declared.redirect is not None:
+    if declared.page or declared.redirect is not None or declared.file is not None:
         answers["default"] = {
             "description": "An error page saying what to fix (a bad link, token, filter or "
                            "form); the pages' own paths answer errors as HTML.",

@@ -79,7 +79,8 @@ class Operation:
     ``request``/``response`` name schemas in ``schemas/`` (``None``: no JSON body, or no
     published schema for the answer). ``signed`` is ``None`` for unsigned operations, ``False``
     where X-SIGNATURE/X-TIMESTAMP are checked when sent, ``True`` where they are required.
-    ``redirect`` says where a 303 sends the browser; ``page`` marks views answering HTML.
+    ``redirect`` says where a 303 sends the browser; ``page`` marks views answering HTML;
+    ``file`` describes the file (an image) a view answers instead.
     """
 
     request: str | None = None
@@ -96,6 +97,7 @@ class Operation:
     page: bool = False
     also_page: bool = False  # a JSON view that answers a browser asking for text/html a page
 
+    file: str | None = None
     def __call__(self, view: View) -> View:
         setattr(view, _ATTRIBUTE, self)
         return view

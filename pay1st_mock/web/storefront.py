@@ -12,18 +12,22 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from pay1st_mock.config import Callbacks
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.records import Payment
-from pay1st_mock.shop.catalogue import Product
+from pay1st_mock.shop import images
+from pay1st_mock.shop.catalogue import Bundle, Product
 from pay1st_mock.shop.purchases import Order
 from pay1st_mock.shop.user_info import UserInfoResult
+from pay1st_mock.web.display import initials
 from pay1st_mock.web.http import basic_credentials, json_response, query_parameter, services
 from pay1st_mock.web.operations import BASIC_AUTH, Form, Operation, Param
 from pay1st_mock.webhooks.kinds import SummaryKind
+
+MAX_PREFILL = 128  # a player ID is at most this long (the Shop refuses longer ones)
 
 blueprint = Blueprint("shop", __name__, url_prefix="/shop", template_folder="templates")
 legacy = Blueprint("legacy", __name__, template_folder="templates")
@@ -44,6 +48,46 @@ def _page_error(error: ShopPageError) -> tuple[str, int]:
 
 blueprint.register_error_handler(ShopPageError, _page_error)
 legacy.register_error_handler(ShopPageError, _page_error)
+
+# Pictures may be shown by any page; the response may not run anything if opened on its own
+# (an SVG file from the config is a document too).
+_IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@blueprint.context_processor
+def _shop_helpers() -> dict[str, Any]:
+    return {"product_image": _product_image_url, "bundle_image": _bundle_image_url,
+            "countries_of": _countries_of, "bundle_label": _bundle_label}
+
+
+def _product_image_url(product: Product) -> str:
+    if product.image is not None and product.image.url is not None:
+        return product.image.url
+    return url_for("shop.product_image", product_id=product.id)
+
+
+def _bundle_image_url(product: Product, bundle: Bundle) -> str:
+    if bundle.image is not None and bundle.image.url is not None:
+        return bundle.image.url
+    return url_for("shop.bundle_image", product_id=product.id, bundle_id=bundle.id)
+
+
+def _countries_of(product: Product) -> list[dict[str, str]]:
+    """The product's countries with their names and currencies, in the config's order."""
+    catalogue = services().catalogue
+    found = []
+    for code in product.countries:
+        country = catalogue.country(code)
+        found.append({"code": code, "name": country.name if country else code,
+                      "currency": country.currency if country else ""})
+    return found
+
+
+def _bundle_label(product: Product, bundle: Bundle) -> str:
+    """What a bundle credits, said once: its name, or its name and amount when they differ."""
+    amount = f"{bundle.tokens:,} {product.currency_name}"
+    return bundle.name if bundle.name.strip() in (amount, amount.replace(",", "")) \
+        else f"{bundle.name} · {amount}"
 
 
 def _int(name: str, value: str | None, default: int | None = None) -> int:
@@ -73,8 +117,28 @@ def _checkout_redirect(payment: Payment, channel_id: str | None = None) -> Respo
 def _player_refused(product: Product, form: Any, verdict: UserInfoResult) -> tuple[str, int]:
     """The player page again, with the partner's refusal (400) or the partner's fault (502)."""
     status = 400 if verdict.verdict == "rejected" else 502
-    return render_template("shop/player.html", product=product, form=form,
-                           error=verdict.message, fault=verdict.verdict), status
+    return _player_page(product, form, verdict.message, verdict.verdict), status
+
+
+def _player_page(product: Product, form: Any, error: str | None = None,
+                 fault: str | None = None) -> str:
+    return render_template("shop/player.html", product=product, form=form, error=error,
+                           fault=fault, partner=_seller(product))
+
+
+def _seller(product: Product) -> str:
+    """The name of the partner selling ``product``."""
+    try:
+        return services().partners.get(product.partner_id).config.name
+    except Pay1stError:
+        return ""
+
+
+def _image(content: bytes, media_type: str) -> Response:
+    response = Response(content, mimetype=media_type)
+    response.headers["Content-Security-Policy"] = _IMAGE_POLICY
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @blueprint.get("")
@@ -86,11 +150,48 @@ def products() -> str:
 
 
 @blueprint.get("/<int:product_id>")
-@Operation(page=True)
+@Operation(page=True, query=(
+    Param("playerId", "Fill in the player ID (the receipt's \"Buy again\")."),
+    Param("countryCode", "Preselect this country (ISO 3166-1 alpha-2).")))
 def product_page(product_id: int) -> str:
-    """A product: enter the player ID and country."""
-    return render_template("shop/player.html", product=_product(product_id), error=None,
-                           form={})
+    """A product: enter the player ID and country; its bundles and their prices."""
+    product = _product(product_id)
+    form = {"playerId": request.args.get("playerId", "")[:MAX_PREFILL],
+            "countryCode": request.args.get("countryCode", "").upper()[:2]}
+    return _player_page(product, form)
+
+
+@blueprint.get("/<int:product_id>/image")
+@Operation(file="The product's picture: the configured file, or an SVG drawn from its name.")
+def product_image(product_id: int) -> Response:
+    """The product's picture; 303 to the picture it reuses when the config names one."""
+    product = _product(product_id)
+    if product.image is None:
+        return _image(images.product_art(product.name, initials(product.name)), images.SVG)
+    if product.image.url is not None:
+        return redirect(product.image.url, code=303)
+    assert product.image.content is not None and product.image.media_type is not None
+    return _image(product.image.content, product.image.media_type)
+
+
+@blueprint.get("/<int:product_id>/bundles/<int:bundle_id>/image")
+@Operation(file="The bundle's picture: the configured file, or an SVG pile of gems that grows "
+                "with the bundle.")
+def bundle_image(product_id: int, bundle_id: int) -> Response:
+    """The bundle's picture; 303 to the picture it reuses when the config names one."""
+    product = _product(product_id)
+    try:
+        _, bundle = services().shop.bundle(bundle_id, product)
+    except Pay1stError as exc:
+        raise ShopPageError(404, "Unknown bundle", exc.message) from None
+    if bundle.image is None:
+        sizes = images.pile_sizes([b.tokens for b in product.bundles])
+        size = sizes[[b.id for b in product.bundles].index(bundle.id)]
+        return _image(images.bundle_art(product.name, size), images.SVG)
+    if bundle.image.url is not None:
+        return redirect(bundle.image.url, code=303)
+    assert bundle.image.content is not None and bundle.image.media_type is not None
+    return _image(bundle.image.content, bundle.image.media_type)
 
 
 @blueprint.post("/<int:product_id>/player")
@@ -105,12 +206,12 @@ def check_player(product_id: int) -> tuple[str, int]:
     try:
         verdict = services().shop.check_player(order)
     except Pay1stError as exc:
-        return render_template("shop/player.html", product=product, error=exc.message,
-                               form=form), 400
+        return _player_page(product, form, exc.message), 400
     if not verdict.accepted:
         return _player_refused(product, form, verdict)
     return render_template("shop/bundles.html", product=product, order=order,
-                           verdict=verdict, currency=services().shop.currency(order)), 200
+                           verdict=verdict, currency=services().shop.currency(order),
+                           partner=_seller(product)), 200
 
 
 @blueprint.post("/<int:product_id>/buy")
@@ -158,7 +259,7 @@ def receipt(reference: str) -> tuple[str, int]:
     product, bundle = svc.shop.bundle(purchase.bundle_id)
     deliveries = svc.outbox.search(None, reference, None, 10)
     return render_template("shop/receipt.html", purchase=purchase, payment=payment,
-                           product=product, bundle=bundle,
+                           product=product, bundle=bundle, partner=_seller(product),
                            summary=next((d for d in deliveries if d.kind == SummaryKind.name),
                                         None)), 200
 

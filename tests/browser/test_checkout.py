@@ -378,7 +378,7 @@ def test_bad_link_shows_error_page(problem: str, live_url: str, partner: Gateway
         advanced = requests.post(f"{live_url}/_mock/clock/advance", json={"seconds": 3601},
                                  timeout=10)
         assert advanced.status_code == 200, advanced.text
-        expected = (401, "Access token expired", "the access token expired at")
+        expected = (401, "Access token expired", "The access token expired at")
     else:
         made = requests.post(f"{live_url}/_mock/partners", json={"code": "OTHER"}, timeout=10)
         assert made.status_code == 201, made.text
@@ -418,7 +418,7 @@ def test_without_callback_urls_shows_result_page(live_url: str, partner: Gateway
     expect(page).to_have_url(re.compile(re.escape(f"{live_url}/checkout/result?")))
     assert parse_qs(urlsplit(page.url).query)["reference"] == [created["reference"]]
     expect(page.get_by_test_id("status")).to_have_text("SUCCESSFUL")
-    expect(page.get_by_role("heading", name="Payment result")).to_be_visible()
+    expect(page.get_by_role("heading", name="Payment successful")).to_be_visible()
     expect(page).to_have_title(re.compile("^Payment successful"))
     assert control_payment(live_url, created["reference"])["status"] == "SUCCESSFUL"
     assert_webhooks(listener, created, "SUCCESSFUL")
