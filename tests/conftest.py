@@ -7,9 +7,11 @@ error-response.json), so the server and the schemas cannot drift apart.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask, Response, request
@@ -22,6 +24,17 @@ from pay1st_mock.schemas import load_schemas
 from pay1st_mock.server import HttpServer
 from pay1st_mock.web.operations import endpoint_operation
 from tests.support import GatewayClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Subprocesses the tests start (``python -m pay1st_mock``, the ``pay1st-mock`` script)
+    import this checkout, whatever copy is installed: scripts/test never reinstalls over a
+    user's ``pip install .`` (a server may be running from it)."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(ROOT) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *paths])
 
 
 def install_response_checker(app: Flask, problems: list[str]) -> None:

@@ -8,6 +8,8 @@ import re
 import struct
 from pathlib import Path
 
+import pytest
+
 from tests.browser import test_dashboard as browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +47,21 @@ def test_dashboard_page_shows_what_the_browser_test_writes() -> None:
     shown = [(DOCS / target).resolve() for target in images(page)]
     assert shown == list(browser.SCREENSHOTS.values())
     assert browser.SCREENSHOT_DIR == ROOT / "docs" / "screenshots"
+
+
+def test_a_test_run_writes_screenshots_into_the_docs_only_when_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``./scripts/test`` leaves the checkout as it found it; ``scripts/screenshots`` (which sets
+    the variable) regenerates the README's images."""
+    monkeypatch.delenv(browser.WRITE_SCREENSHOTS, raising=False)
+    scratch = browser.screenshot_path("payments")
+    assert scratch.is_relative_to(ROOT / "test-artifacts")
+    assert "test-artifacts/" in (ROOT / ".gitignore").read_text("utf-8").split()
+    monkeypatch.setenv(browser.WRITE_SCREENSHOTS, "1")
+    assert browser.screenshot_path("payments") == browser.SCREENSHOTS["payments"]
+    script = (ROOT / "scripts" / "screenshots").read_text("utf-8")
+    assert f"{browser.WRITE_SCREENSHOTS}=1" in script
+    assert "tests/browser/test_dashboard.py" in script
 
 
 def test_screenshots_have_the_browser_test_window_width() -> None:

@@ -4,7 +4,9 @@ emulator on a real port (``live_url``), the partner's webhook endpoint a ``Webho
 A customer pays in one tab while the dashboard, opened first in others, updates itself; a failed
 webhook is resent from its page; a badly signed call shows its finding in the journal; secrets
 stay behind a click; a phone shows every page without sideways scrolling. The run also writes the
-README's screenshots (``SCREENSHOTS``), so they always show the dashboard as it is.
+README's screenshots (``SCREENSHOTS``) when asked: ``scripts/screenshots`` (or
+``PAY1ST_MOCK_SCREENSHOTS=1``) writes them into docs/; an ordinary test run takes the same pictures
+into test-artifacts/screenshots/, so it leaves the checkout as it found it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +35,8 @@ from tests.support import PAYMENT, SANDBOX, GatewayClient, now_timestamp, paymen
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
+SCRATCH_DIR = ROOT / "test-artifacts" / "screenshots"  # git-ignored
+WRITE_SCREENSHOTS = "PAY1ST_MOCK_SCREENSHOTS"  # =1: the run rewrites the README's images
 SCREENSHOTS = {name: SCREENSHOT_DIR / f"dashboard-{name}.png"
                for name in ("payments", "payment", "delivery", "journal", "phone")}
 DESKTOP = {"width": 1280, "height": 800}
@@ -124,12 +129,21 @@ def assert_no_sideways_scroll(page: Page) -> None:
     assert scroll <= client + 1, f"{page.url}: page is {scroll} px wide in a {client} px viewport"
 
 
+def screenshot_path(name: str) -> Path:
+    """Where ``shoot`` saves: the README's image when asked (scripts/screenshots), else a
+    scratch copy under test-artifacts/."""
+    if os.environ.get(WRITE_SCREENSHOTS) == "1":
+        return SCREENSHOTS[name]
+    return SCRATCH_DIR / SCREENSHOTS[name].name
+
+
 def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """Save a screenshot for the README, replacing the old one at once (never half written)."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    partial = SCREENSHOTS[name].with_suffix(".png.partial")
+    """Save a screenshot, replacing the old one at once (never half written)."""
+    target = screenshot_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".png.partial")
     partial.write_bytes(page.screenshot(full_page=full_page, animations="disabled", caret="hide"))
-    partial.replace(SCREENSHOTS[name])
+    partial.replace(target)
 
 
 # -- tests --------------------------------------------------------------------------------------
