@@ -35,6 +35,10 @@ class Callbacks:
     cancel: str | None = None
 
 
+# The Gateway API groups a partner's credentials can be given access to (403 outside them).
+ACCESS_GROUPS: tuple[str, ...] = ("payments", "refunds", "chargebacks")
+
+
 @dataclass(frozen=True)
 class PartnerConfig:
     """A tenant: its ids and the three v4 credentials (pay1st-api.md §3.1)."""
@@ -47,6 +51,11 @@ class PartnerConfig:
     signing_key: str
     webhook_url: str | None = None
     callbacks: Callbacks = field(default_factory=Callbacks)
+    access: tuple[str, ...] = ACCESS_GROUPS  # the Gateway API groups the credentials may use
+
+    def may_use(self, group: str | None) -> bool:
+        """Whether the partner's credentials give access to the API group ``group``."""
+        return group is None or group in self.access
 
 
 # Stable, documented credentials. The signing key is the one in Pay1st's own test vector
@@ -78,9 +87,14 @@ class Settings:
     timestamp_tolerance_seconds: int = 300
     strict_amounts: bool = False
     max_body_bytes: int = 65536
+    rate_limit_requests: int = 0  # per partner per window; 0: no rate limiting
+    rate_limit_window_seconds: float = 60.0
     webhook_timeout_seconds: float = 10.0
     retry_delays_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     abandon_after_seconds: int = 1800
+    refund_processing_after_seconds: float = 5.0  # PENDING → PROCESSING
+    refund_settle_after_seconds: float = 60.0  # PROCESSING → SUCCESSFUL
+    chargeback_resolve_after_seconds: float = 2592000.0  # OPEN → WON/LOST; 0: never by itself
     partners: tuple[PartnerConfig, ...] = ()
     countries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     products: tuple[Mapping[str, Any], ...] = ()  # raw [[products]]; shop/catalogue.py builds them
@@ -128,9 +142,9 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
     if problems:
         lines = "\n".join(f"  {_key_name(f.path)}: {f.message}" for f in problems)
         raise ConfigError(f"{source}: {len(problems)} problem(s) in the config:\n{lines}")
-    server, tokens, gateway, webhooks, checkout, shop, retention = (
+    server, tokens, gateway, webhooks, checkout, shop, retention, refunds, chargebacks = (
         raw.get(k, {}) for k in ("server", "tokens", "gateway", "webhooks", "checkout", "shop",
-                                 "retention"))
+                                 "retention", "refunds", "chargebacks"))
     return Settings(
         host=server.get("host", Settings.host),
         port=server.get("port", Settings.port),
@@ -147,11 +161,20 @@ def settings_from_mapping(raw: Mapping[str, Any], source: str = "<config>") -> S
                                                 Settings.timestamp_tolerance_seconds),
         strict_amounts=gateway.get("strict_amounts", Settings.strict_amounts),
         max_body_bytes=gateway.get("max_body_bytes", Settings.max_body_bytes),
+        rate_limit_requests=gateway.get("rate_limit_requests", Settings.rate_limit_requests),
+        rate_limit_window_seconds=gateway.get("rate_limit_window_seconds",
+                                              Settings.rate_limit_window_seconds),
         webhook_timeout_seconds=webhooks.get("timeout_seconds", Settings.webhook_timeout_seconds),
         retry_delays_seconds=tuple(webhooks.get("retry_delays_seconds",
                                                 Settings.retry_delays_seconds)),
         abandon_after_seconds=checkout.get("abandon_after_seconds",
                                            Settings.abandon_after_seconds),
+        refund_processing_after_seconds=refunds.get("processing_after_seconds",
+                                                    Settings.refund_processing_after_seconds),
+        refund_settle_after_seconds=refunds.get("settle_after_seconds",
+                                                Settings.refund_settle_after_seconds),
+        chargeback_resolve_after_seconds=chargebacks.get(
+            "resolve_after_seconds", Settings.chargeback_resolve_after_seconds),
         partners=tuple(_partner(p) for p in raw.get("partners", [])),
         countries=raw.get("countries", {}),
         products=tuple(raw.get("products", ())),
@@ -173,6 +196,7 @@ def _partner(raw: Mapping[str, Any]) -> PartnerConfig:
         webhook_url=raw.get("webhook_url"),
         callbacks=Callbacks(**{k: callbacks.get(k) for k in ("success", "failure", "pending",
                                                              "cancel")}),
+        access=tuple(raw.get("access", ACCESS_GROUPS)),
     )
 
 

@@ -7,6 +7,7 @@ README's table is generated from it and a test keeps the two equal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -33,7 +34,11 @@ _CODES = [
     ErrorCode("INVALID_AMOUNT", 400, "amount has more decimals than the currency allows"),
     ErrorCode("AMOUNT_MISMATCH", 400, "amount ≠ Σ price × quantity (strict mode only)"),
     ErrorCode("DUPLICATE_PARTNER_REFERENCE", 400, "partnerReference was used before"),
-    ErrorCode("PAYMENT_NOT_SUCCESSFUL", 400, "fulfilment of a payment that is not SUCCESSFUL"),
+    ErrorCode("DUPLICATE_PARTNER_REFUND_REFERENCE", 400, "partnerRefundReference was used before"),
+    ErrorCode("PAYMENT_NOT_SUCCESSFUL", 400, "fulfilment, refund or chargeback of a payment that "
+              "is not SUCCESSFUL"),
+    ErrorCode("REFUND_EXCEEDS_PAYMENT", 400, "refunds (or a chargeback) would exceed what was "
+              "paid"),
     ErrorCode("UNKNOWN_SKU", 400, "a fulfilled SKU is not among the payment's products"),
     ErrorCode("FULFILMENT_QUANTITY_EXCEEDED", 400, "more units fulfilled than were paid for"),
     ErrorCode("INVALID_PLAYER_ID", 400, "Shop: the player ID is empty or too long"),
@@ -49,9 +54,16 @@ _CODES = [
     ErrorCode("INVALID_ACCESS_TOKEN", 401, "the access token is unknown or malformed"),
     ErrorCode("EXPIRED_ACCESS_TOKEN", 401, "the access token has expired"),
     ErrorCode("INVALID_REFRESH_TOKEN", 401, "the refresh token is unknown, used or expired"),
+    ErrorCode("ACCESS_DENIED", 403, "the credentials have no access to this operation (a "
+              "partner's access list, a product's bundle)"),
     ErrorCode("CROSS_SITE_REQUEST", 403, "control API: the call may come from another site's "
               "web page (Host, Origin, Referer)"),
     ErrorCode("PAYMENT_NOT_FOUND", 404, "no payment of this partner has that reference"),
+    ErrorCode("TRANSACTION_NOT_FOUND", 404, "no payment of this partner has that "
+              "transactionReference (C-…-T)"),
+    ErrorCode("REFUND_NOT_FOUND", 404, "no refund of this partner has that refundReference"),
+    ErrorCode("CHARGEBACK_NOT_FOUND", 404, "no chargeback of this partner has that reference"),
+    ErrorCode("EVIDENCE_NOT_FOUND", 404, "the chargeback has no evidence with that id"),
     ErrorCode("PARTNER_NOT_FOUND", 404, "control API: no partner has that id"),
     ErrorCode("DELIVERY_NOT_FOUND", 404, "control API: no webhook delivery has that id"),
     ErrorCode("PRODUCT_NOT_FOUND", 404, "Shop: no product has that id"),
@@ -60,8 +72,11 @@ _CODES = [
     ErrorCode("NOT_FOUND", 404, "no endpoint at that path"),
     ErrorCode("METHOD_NOT_ALLOWED", 405, "the endpoint exists but not for that HTTP method"),
     ErrorCode("UNSUPPORTED_MEDIA_TYPE", 405, "Content-Type is not the endpoint's vendor type"),
-    ErrorCode("INVALID_TRANSITION", 409, "control API: the payment cannot move to that status"),
+    ErrorCode("INVALID_TRANSITION", 409, "control API: the payment, refund or chargeback cannot "
+              "move to that status"),
     ErrorCode("PARTNER_CONFLICT", 409, "control API: partner code or id already taken"),
+    ErrorCode("RATE_LIMITED", 429, "more calls than [gateway] rate_limit_requests allows per "
+              "window (opt-in); Retry-After says when to try again"),
     ErrorCode("INTERNAL_ERROR", 500, "a bug in pay1st-mock; the message says where"),
 ]
 
@@ -75,13 +90,15 @@ class Pay1stError(Exception):
     which fixes the HTTP status.
     """
 
-    def __init__(self, code: str, message: str, partner_id: int | None = None) -> None:
+    def __init__(self, code: str, message: str, partner_id: int | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
         if code not in ERROR_CODES:
             raise ValueError(f"undocumented error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
         self.partner_id = partner_id  # whose request it was, when known (for the journal)
+        self.headers = dict(headers or {})  # extra response headers, e.g. Retry-After
 
     @property
     def status(self) -> int:

@@ -44,6 +44,14 @@ class Randomness:
         """Return a v4 payment reference: ``C-`` + 15 digits + ``-P``."""
         return f"C-{self._digits(15)}-P"
 
+    def refund_reference(self) -> str:
+        """Return a refund reference: ``R-`` + 15 digits (pay1st-api.md §4.4)."""
+        return f"R-{self._digits(15)}"
+
+    def chargeback_reference(self) -> str:
+        """Return a chargeback reference: ``CB-`` + 15 digits (our choice)."""
+        return f"CB-{self._digits(15)}"
+
     def token(self) -> str:
         """Return an opaque token shaped like Pay1st's: 684 Base64 characters.
 

@@ -1,5 +1,5 @@
-"""The records the emulator keeps: partners, payments, deliveries, purchases, journal entries and
-tokens, as plain frozen dataclasses.
+"""The records the emulator keeps: partners, payments, refunds, chargebacks, deliveries,
+purchases, journal entries and tokens, as plain frozen dataclasses.
 
 They sit below both the domain, which makes and reads them, and the store, which persists them,
 so neither depends on the other for its types and views never import the store.
@@ -69,6 +69,78 @@ class Fulfilment:
     fulfilment_status: str
     fulfilment_time: str | None
     received_at: float
+
+
+def transaction_reference(payment_reference: str) -> str:
+    """The transaction (``C-…-T``) of a payment (``C-…-P``): the same digits (our choice; Pay1st
+    does not document how the two relate)."""
+    return payment_reference.removesuffix("-P") + "-T"
+
+
+def payment_reference_of(transaction_reference: str) -> str | None:
+    """The payment reference of a ``C-…-T`` transaction reference (None for any other text)."""
+    if transaction_reference.startswith("C-") and transaction_reference.endswith("-T"):
+        return transaction_reference.removesuffix("-T") + "-P"
+    return None
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money sent back to the customer of a SUCCESSFUL payment (pay1st-api.md §6.10)."""
+
+    reference: str  # R- + 15 digits
+    partner_id: int
+    payment_reference: str
+    partner_refund_reference: str
+    amount: Decimal
+    currency_code: str
+    full_refund: bool
+    reason: str | None
+    webhook_url: str | None  # refundWebhookUrl, else the payment's or the partner's
+    status: str  # PENDING, PROCESSING, SUCCESSFUL, FAILED or REJECTED
+    handling_type: str  # PSP_API, PSP_MANUAL or NO_REFUND
+    note: str | None  # why it was REJECTED or FAILED
+    created_at: float
+    updated_at: float
+
+    @property
+    def transaction_reference(self) -> str:
+        """The transaction refunded (``C-…-T``)."""
+        return transaction_reference(self.payment_reference)
+
+
+@dataclass(frozen=True)
+class Chargeback:
+    """A customer's dispute of a SUCCESSFUL payment, opened by the card network."""
+
+    reference: str  # CB- + 15 digits
+    partner_id: int
+    payment_reference: str
+    amount: Decimal
+    currency_code: str
+    reason: str
+    reason_code: str
+    status: str  # OPEN, WON or LOST
+    due_at: float  # evidence is due by then
+    created_at: float
+    updated_at: float
+
+    @property
+    def transaction_reference(self) -> str:
+        """The transaction disputed (``C-…-T``)."""
+        return transaction_reference(self.payment_reference)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One document of a chargeback's case (the emulator compiles them from what it saw)."""
+
+    id: int
+    chargeback_reference: str
+    file_name: str
+    content_type: str
+    content: str
+    created_at: float
 
 
 @dataclass(frozen=True)

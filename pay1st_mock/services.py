@@ -7,6 +7,7 @@ store.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,26 +22,38 @@ from pay1st_mock.activity import (
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Settings
 from pay1st_mock.domain.catalogue import Catalogue
+from pay1st_mock.domain.chargebacks import ChargebackService
 from pay1st_mock.domain.checklist import ChecklistService, ConfigFacts
 from pay1st_mock.domain.checkout import Checkout
+from pay1st_mock.domain.notifications import Notifier
 from pay1st_mock.domain.partners import PartnerService
 from pay1st_mock.domain.payments import PaymentService
+from pay1st_mock.domain.rate_limits import RateLimiter
+from pay1st_mock.domain.refunds import RefundService
 from pay1st_mock.domain.tokens import TokenService
 from pay1st_mock.faults import FaultBook
 from pay1st_mock.randomness import Randomness, seed_for_start
 from pay1st_mock.records import Attempt, Delivery
 from pay1st_mock.schemas import SchemaSet, load_schemas
 from pay1st_mock.shop.catalogue import Product, ShopCatalogue
+from pay1st_mock.shop.legacy import LegacyMethods
 from pay1st_mock.shop.purchases import ShopService
 from pay1st_mock.shop.user_info import UserInfoClient, UserInfoResult
 from pay1st_mock.store.journal import JournalRepository
 from pay1st_mock.store.repositories import Repositories
 from pay1st_mock.webhooks.dispatcher import Dispatcher
-from pay1st_mock.webhooks.kinds import PaymentEventKind, SummaryKind, WebhookKinds
+from pay1st_mock.webhooks.kinds import (
+    ChargebackKind,
+    PaymentEventKind,
+    RefundKind,
+    SummaryKind,
+    WebhookKinds,
+)
 from pay1st_mock.webhooks.outbox import Outbox
 from pay1st_mock.webhooks.probe import WebhookProbe
 
 EXTENSION_KEY = "pay1st_mock"
+log = logging.getLogger("pay1st_mock")
 
 
 @dataclass
@@ -64,6 +77,10 @@ class Services:
     faults: FaultBook
     checklist: ChecklistService
     probe: WebhookProbe
+    refunds: RefundService
+    chargebacks: ChargebackService
+    rate_limits: RateLimiter
+    legacy_methods: LegacyMethods
     # What the emulator just did (calls, webhook attempts), for ``serve``'s log and /_mock/events.
     activity: ActivityFeed = field(default_factory=ActivityFeed)
     # What ``close()`` runs after stopping the dispatcher (closing the database, ...).
@@ -117,7 +134,8 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
                        UserInfoClient(store.purchases, schemas,
                                       settings.user_info_timeout_seconds, clock.now),
                        clock, randomness, player_checked)
-    webhooks = WebhookKinds([PaymentEventKind(store.partners), SummaryKind(shop)])
+    webhooks = WebhookKinds([PaymentEventKind(store.partners), SummaryKind(shop),
+                             RefundKind(store.partners), ChargebackKind(store.partners)])
 
     def attempted(delivery: Delivery, attempt: Attempt) -> None:
         kind = webhooks.get(delivery.kind)
@@ -136,9 +154,26 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
     checkout = Checkout(store.db, store.payments, store.partners, store.deliveries, catalogue,
                         clock, randomness, settings.abandon_after_seconds, outbox_changed,
                         webhooks.plan)
-    def sweep(now: float) -> None:  # about every second, on the dispatcher's thread
-        checkout.sweep_abandoned(now)
-        store.journal.flush_stale()  # bounds what a crash can take from the journal
+    notifier = Notifier(store.db, store.payments, store.partners, store.deliveries, clock,
+                        outbox_changed, webhooks.plan, webhooks.plan_refund,
+                        webhooks.plan_chargeback)
+    refunds = RefundService(store.db, store.refunds, store.payments, catalogue, clock,
+                            randomness, notifier, settings.refund_processing_after_seconds,
+                            settings.refund_settle_after_seconds, settings.allow_link_local_urls)
+    chargebacks = ChargebackService(store.db, store.chargebacks, store.payments, refunds, clock,
+                                    randomness, notifier,
+                                    settings.chargeback_resolve_after_seconds)
+    # What moves on the emulator clock, each about every second on the dispatcher's thread.
+    sweeps: list[Callable[[float], object]] = [
+        checkout.sweep_abandoned, refunds.sweep, chargebacks.sweep,
+        lambda now: store.journal.flush_stale()]  # bounds what a crash can take from the journal
+
+    def sweep(now: float) -> None:
+        for each in sweeps:
+            try:
+                each(now)
+            except Exception:  # one failing sweep must not stop the others, nor deliveries
+                log.exception("sweep %r failed", each)
 
     dispatcher = Dispatcher(store.deliveries, clock, webhooks.sign, sweep,
                             settings.retry_delays_seconds, settings.webhook_timeout_seconds,
@@ -153,7 +188,11 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
                                 settings.strict_amounts, settings.allow_link_local_urls),
         checkout=checkout, outbox=Outbox(store.deliveries, clock, outbox_changed),
         webhooks=webhooks, dispatcher=dispatcher, shop=shop, journal=store.journal,
-        faults=faults, checklist=checklist, activity=activity,
+        faults=faults, checklist=checklist, activity=activity, refunds=refunds,
+        chargebacks=chargebacks,
+        rate_limits=RateLimiter(clock, settings.rate_limit_requests,
+                                settings.rate_limit_window_seconds),
+        legacy_methods=LegacyMethods(shop_catalogue, catalogue),
         probe=WebhookProbe(webhooks, checklist, shop_catalogue.products_of,
                            settings.webhook_timeout_seconds),
         # Moving the clock can make retries and abandonment due: look at the outbox at once.

@@ -75,11 +75,12 @@ class ClientPartner:
         self.access_token = response.get_json()["accessToken"]
         return self
 
-    def signed_post(self, path: str, body: dict[str, Any]) -> TestResponse:
+    def signed_post(self, path: str, body: dict[str, Any],
+                    media_type: str = PAYMENT) -> TestResponse:
         raw = json.dumps(body).encode()
         timestamp = now_timestamp()
         return self.client.post(path, data=raw, headers={
-            "AccessToken": f"Bearer {self.access_token}", "Content-Type": PAYMENT,
+            "AccessToken": f"Bearer {self.access_token}", "Content-Type": media_type,
             "X-TIMESTAMP": timestamp,
             "X-SIGNATURE": sign_request(self.signing_key, timestamp, raw)})
 

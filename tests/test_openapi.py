@@ -21,6 +21,8 @@ from pay1st_mock.web import gateway, openapi
 from pay1st_mock.web.operations import Operation, endpoint_operation, undeclared_endpoints
 from tests.support import AUTH, PAYMENT, SANDBOX, basic, now_timestamp, payment_body
 
+REFUND = "application/vnd.carry1st.payments.refund+json"
+
 DOC_URI = "urn:pay1st-mock:openapi"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -180,7 +182,8 @@ def test_declared_schemas_are_what_the_document_references(
                                        ["requestBody"]["content"]))
                    for endpoint, op in declared(api_app, "gateway.").items() if op.request}
     assert media_types == {"gateway.token": AUTH, "gateway.refresh": AUTH,
-                           "gateway.create_payment": PAYMENT, "gateway.fulfil": PAYMENT}
+                           "gateway.create_payment": PAYMENT, "gateway.fulfil": PAYMENT,
+                           "gateway.create_refund": REFUND}
     for endpoint, op in declared(api_app, "control.").items():
         if op.request:
             assert list(operation_named(document, endpoint)["requestBody"]["content"]) == [

@@ -34,12 +34,13 @@ _METADATA_NAMES = frozenset({"metadata", "metadata.google.internal", "metadata.g
                              "instance-data", "instance-data.ec2.internal"})
 
 
-def check_payment_urls(body: dict[str, Any], allow_link_local: bool) -> list[Finding]:
-    """Check the URL fields of a Create Payment body; return warnings, raise
-    ``VALIDATION_ERROR`` naming every refused field and why."""
+def check_payment_urls(body: dict[str, Any], allow_link_local: bool,
+                       fields: tuple[str, ...] = URL_FIELDS) -> list[Finding]:
+    """Check the URL ``fields`` of a body (by default a Create Payment body's); return
+    warnings, raise ``VALIDATION_ERROR`` naming every refused field and why."""
     warnings: list[Finding] = []
     problems: list[str] = []
-    for field in URL_FIELDS:
+    for field in fields:
         value = body.get(field)
         if not isinstance(value, str):
             continue

@@ -3,7 +3,6 @@ and the legacy status query (pay1st-api.md §7, §8)."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.records import Exchange, Payment, Purchase
 from pay1st_mock.shop.catalogue import Bundle, Product, ShopCatalogue
+from pay1st_mock.shop.legacy import products_with_credentials
 from pay1st_mock.shop.user_info import UserInfoClient, UserInfoResult
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.payments import PaymentRepository
@@ -186,12 +186,7 @@ class ShopService:
 
     def legacy_status(self, username: str, password: str, external: str) -> dict[str, Any]:
         """The legacy status query's answer (§8.3) for a product's Basic credentials."""
-        products = [p for p in self.catalogue.by_username(username)
-                    if hmac.compare_digest(p.password.encode(), password.encode())]
-        if not products:
-            raise Pay1stError("INVALID_CREDENTIALS",
-                              "the Basic credentials are not a product's Basic Auth username and "
-                              "password")
+        products = products_with_credentials(self.catalogue, username, password)
         purchase = self._purchases.by_external_reference([p.id for p in products], external)
         if purchase is None:
             raise Pay1stError("PURCHASE_NOT_FOUND",

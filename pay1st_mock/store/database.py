@@ -17,6 +17,8 @@ from pathlib import Path
 from pay1st_mock.config import MEMORY
 
 SCHEMA_VERSION = "1"
+# Columns added to tables after their first release: (table, column, definition).
+ADDED_COLUMNS = (("partners", "access", "TEXT"),)
 DB_FILE_NAME = "pay1st-mock.sqlite3"
 
 
@@ -55,8 +57,17 @@ class Database:
                 run("PRAGMA synchronous = NORMAL")
             script = (resources.files("pay1st_mock") / "store" / "schema.sql").read_text("utf-8")
             self._connection.executescript(script)
+            self._add_missing_columns()
             run("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (SCHEMA_VERSION,))
+
+    def _add_missing_columns(self) -> None:
+        """Bring a data file written by an older version up to date: ``CREATE TABLE IF NOT
+        EXISTS`` keeps an existing table as it was, so columns added since are added here."""
+        for table, column, definition in ADDED_COLUMNS:
+            present = {row[1] for row in self._connection.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from pay1st_mock.config import Callbacks, PartnerConfig
+from pay1st_mock.config import ACCESS_GROUPS, Callbacks, PartnerConfig
 from pay1st_mock.records import Partner
 from pay1st_mock.store.database import Database
 
@@ -16,6 +16,8 @@ def _row_to_partner(row: sqlite3.Row) -> Partner:
         webhook_url=row["webhook_url"],
         callbacks=Callbacks(row["success_url"], row["failure_url"], row["pending_url"],
                             row["cancel_url"]),
+        access=tuple(g for g in (row["access"] or "").split(",") if g) if row["access"]
+        is not None else ACCESS_GROUPS,
     )
     return Partner(config=config, origin=row["origin"], created_at=row["created_at"])
 
@@ -32,18 +34,18 @@ class PartnerRepository:
         with self._db.transaction() as conn:
             conn.execute(
                 """INSERT INTO partners (id, code, name, api_key, api_secret, signing_key,
-                       webhook_url, success_url, failure_url, pending_url, cancel_url, origin,
-                       created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       webhook_url, success_url, failure_url, pending_url, cancel_url, access,
+                       origin, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name,
                        api_key = excluded.api_key, api_secret = excluded.api_secret,
                        signing_key = excluded.signing_key, webhook_url = excluded.webhook_url,
                        success_url = excluded.success_url, failure_url = excluded.failure_url,
                        pending_url = excluded.pending_url, cancel_url = excluded.cancel_url,
-                       origin = excluded.origin""",
+                       access = excluded.access, origin = excluded.origin""",
                 (config.id, config.code, config.name, config.api_key, config.api_secret,
                  config.signing_key, config.webhook_url, callbacks.success, callbacks.failure,
-                 callbacks.pending, callbacks.cancel, origin, now),
+                 callbacks.pending, callbacks.cancel, ",".join(config.access), origin, now),
             )
             found = self.get(config.id)
         assert found is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pay1st_mock.config import Settings
+from pay1st_mock.store.chargebacks import ChargebackRepository
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
 from pay1st_mock.store.journal import JournalRepository
@@ -12,6 +13,7 @@ from pay1st_mock.store.milestones import MilestoneRepository
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.payments import PaymentRepository
 from pay1st_mock.store.purchases import PurchaseRepository
+from pay1st_mock.store.refunds import RefundRepository
 from pay1st_mock.store.tokens import TokenRepository
 
 
@@ -27,6 +29,8 @@ class Repositories:
     purchases: PurchaseRepository
     journal: JournalRepository
     milestones: MilestoneRepository
+    refunds: RefundRepository
+    chargebacks: ChargebackRepository
 
     @classmethod
     def open(cls, settings: Settings) -> Repositories:
@@ -37,12 +41,14 @@ class Repositories:
                    deliveries=DeliveryRepository(db, settings.deliveries_max_finished),
                    purchases=PurchaseRepository(db),
                    journal=JournalRepository(db, settings.journal_max_entries),
-                   milestones=MilestoneRepository(db))
+                   milestones=MilestoneRepository(db), refunds=RefundRepository(db),
+                   chargebacks=ChargebackRepository(db))
 
     @property
-    def tenant_data(self) -> list[DeliveryRepository | PurchaseRepository | PaymentRepository
-                                  | TokenRepository | JournalRepository | MilestoneRepository]:
+    def tenant_data(self) -> list[DeliveryRepository | PurchaseRepository | RefundRepository
+                                  | ChargebackRepository | PaymentRepository | TokenRepository
+                                  | JournalRepository | MilestoneRepository]:
         """The repositories holding partners' data, in the order a partner reset empties them
-        (deliveries and purchases before the payments they point at)."""
-        return [self.deliveries, self.purchases, self.payments, self.tokens, self.journal,
-                self.milestones]
+        (deliveries, purchases, refunds and chargebacks before the payments they point at)."""
+        return [self.deliveries, self.purchases, self.refunds, self.chargebacks, self.payments,
+                self.tokens, self.journal, self.milestones]

@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS partners (
     failure_url  TEXT,
     pending_url  TEXT,
     cancel_url   TEXT,
+    access       TEXT,  -- comma-separated API groups the credentials may use; NULL: all
     origin       TEXT NOT NULL CHECK (origin IN ('sandbox', 'config', 'api')),
     created_at   REAL NOT NULL
 );
@@ -76,11 +77,75 @@ CREATE TABLE IF NOT EXISTS fulfilments (
 );
 CREATE INDEX IF NOT EXISTS fulfilments_reference ON fulfilments(reference);
 
+-- Refunds of SUCCESSFUL payments (pay1st-api.md §6.10) and their status history.
+CREATE TABLE IF NOT EXISTS refunds (
+    reference                 TEXT PRIMARY KEY,               -- R- + 15 digits
+    partner_id                INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    payment_reference         TEXT NOT NULL REFERENCES payments(reference) ON DELETE CASCADE,
+    partner_refund_reference  TEXT NOT NULL,
+    amount                    TEXT NOT NULL,
+    currency_code             TEXT NOT NULL,
+    full_refund               INTEGER NOT NULL,
+    reason                    TEXT,
+    webhook_url               TEXT,
+    status                    TEXT NOT NULL,
+    handling_type             TEXT NOT NULL,
+    note                      TEXT,
+    created_at                REAL NOT NULL,
+    updated_at                REAL NOT NULL,
+    UNIQUE (partner_id, partner_refund_reference)
+);
+CREATE INDEX IF NOT EXISTS refunds_payment ON refunds(payment_reference, created_at);
+CREATE INDEX IF NOT EXISTS refunds_status_updated ON refunds(status, updated_at);
+
+CREATE TABLE IF NOT EXISTS refund_history (
+    id         INTEGER PRIMARY KEY,
+    reference  TEXT NOT NULL REFERENCES refunds(reference) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    at         REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refund_history_reference ON refund_history(reference);
+
+-- Chargebacks opened on SUCCESSFUL payments, their history and their evidence documents.
+CREATE TABLE IF NOT EXISTS chargebacks (
+    reference          TEXT PRIMARY KEY,                      -- CB- + 15 digits
+    partner_id         INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    payment_reference  TEXT NOT NULL UNIQUE REFERENCES payments(reference) ON DELETE CASCADE,
+    amount             TEXT NOT NULL,
+    currency_code      TEXT NOT NULL,
+    reason             TEXT NOT NULL,
+    reason_code        TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    due_at             REAL NOT NULL,
+    created_at         REAL NOT NULL,
+    updated_at         REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chargebacks_partner ON chargebacks(partner_id, created_at);
+CREATE INDEX IF NOT EXISTS chargebacks_status_updated ON chargebacks(status, updated_at);
+
+CREATE TABLE IF NOT EXISTS chargeback_history (
+    id         INTEGER PRIMARY KEY,
+    reference  TEXT NOT NULL REFERENCES chargebacks(reference) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    at         REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chargeback_history_reference ON chargeback_history(reference);
+
+CREATE TABLE IF NOT EXISTS chargeback_evidence (
+    chargeback_reference  TEXT NOT NULL REFERENCES chargebacks(reference) ON DELETE CASCADE,
+    id                    INTEGER NOT NULL,                   -- 1, 2, ... within the chargeback
+    file_name             TEXT NOT NULL,
+    content_type          TEXT NOT NULL,
+    content               TEXT NOT NULL,
+    created_at            REAL NOT NULL,
+    PRIMARY KEY (chargeback_reference, id)
+);
+
 -- The webhook outbox: written in the same transaction as the change that causes it.
 CREATE TABLE IF NOT EXISTS deliveries (
     id               INTEGER PRIMARY KEY,
     partner_id       INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
-    kind             TEXT NOT NULL,              -- 'payment_event' or 'summary'
+    kind             TEXT NOT NULL,              -- payment_event, summary, refund, chargeback
     reference        TEXT NOT NULL,              -- deliveries of one reference go out in order
     event            TEXT NOT NULL,              -- the status that caused it
     url              TEXT,

@@ -94,16 +94,20 @@ def payments() -> str:
 @blueprint.get("/payments/<reference>")
 @Operation(page=True)
 def payment(reference: str) -> str:
-    """One payment: its details, callback URLs and a timeline of calls, status changes, webhook
-    attempts and fulfilments; 404 if unknown."""
-    view = data.payment_view(services(), reference)
-    return _page("payment", view=view, p=view.payment, live=view.in_flight)
+    """One payment: its details, callback URLs, refunds and chargeback (with forms to move
+    them), and a timeline of calls, status changes, webhook attempts, fulfilments, refunds and
+    chargebacks; 404 if unknown."""
+    svc = services()
+    view = data.payment_view(svc, reference)
+    return _page("payment", view=view, p=view.payment, live=view.in_flight,
+                 refund_timing=(svc.settings.refund_processing_after_seconds,
+                                svc.settings.refund_settle_after_seconds))
 
 
 @blueprint.get("/deliveries")
 @Operation(page=True, query=(
     PARTNER_ID, Param("status", "Only deliveries in this status (case-insensitive)."),
-    Param("kind", "Only this kind: payment_event or summary."), LIMIT))
+    Param("kind", "Only this kind: payment_event, summary, refund or chargeback."), LIMIT))
 def deliveries() -> str:
     """Webhook deliveries (Payment Webhook Events and Summaries), newest first: filter by
     status, partner and kind."""

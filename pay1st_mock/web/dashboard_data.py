@@ -2,8 +2,9 @@
 webhook deliveries and journal entries, filtered (``web/dashboard.py`` renders them).
 
 Read-only: nothing here changes state. A payment's timeline merges, in time order, the partner's
-calls about it (the journal), its status changes, its webhook deliveries and their attempts, and
-the fulfilments the partner reported.
+calls about it (the journal), its status changes, its webhook deliveries and their attempts, the
+fulfilments the partner reported, and money going back: each refund and chargeback with its
+status changes.
 """
 
 from __future__ import annotations
@@ -14,17 +15,21 @@ from typing import Any
 
 from pay1st_mock.records import (
     Attempt,
+    Chargeback,
     Delivery,
     Fulfilment,
     JournalEntry,
     Partner,
     Payment,
     Purchase,
+    Refund,
     StatusChange,
 )
 from pay1st_mock.services import Services
 
-PAYMENT_STATUSES = ("NEW", "PENDING", "SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED")
+PAYMENT_STATUSES = ("NEW", "PENDING", "SUCCESSFUL", "FAILED", "CANCELLED", "ABANDONED", "REFUND",
+                    "CHARGEBACK")
+REFUNDS_IN_FLIGHT = frozenset({"PENDING", "PROCESSING"})
 DELIVERY_STATUSES = ("PENDING", "DELIVERED", "EXHAUSTED", "SKIPPED")
 # Finding kinds as the journal records them, and the highlight each gets (warnings share one).
 FINDING_KINDS = ("schema", "signature", "token", "rule", "warning")
@@ -90,12 +95,14 @@ class TimelineItem:
     """One moment of a payment's life; ``kind`` says which of the optional fields is set."""
 
     at: float
-    kind: str  # request, status, delivery, attempt or fulfilment
+    kind: str  # request, status, delivery, attempt, fulfilment, refund(-status), chargeback(-…)
     entry: JournalEntry | None = None
     status: str | None = None
     delivery: Delivery | None = None
     attempt: Attempt | None = None
     fulfilment: Fulfilment | None = None
+    refund: Refund | None = None
+    chargeback: Chargeback | None = None
 
 
 @dataclass(frozen=True)
@@ -110,13 +117,22 @@ class PaymentView:
     entries: list[JournalEntry]
     callbacks: list[CallbackUrl]
     purchase: Purchase | None
+    refunds: list[tuple[Refund, list[StatusChange]]] = field(default_factory=list)
+    chargeback: tuple[Chargeback, list[StatusChange]] | None = None
     timeline: list[TimelineItem] = field(default_factory=list)
 
     @property
     def in_flight(self) -> bool:
-        """Whether something may still change: the payment or one of its webhooks is open."""
-        return self.payment.status in IN_FLIGHT or any(
-            d.status == "PENDING" for d, _ in self.deliveries)
+        """Whether something may still change: the payment, one of its webhooks or one of its
+        refunds is open."""
+        return (self.payment.status in IN_FLIGHT
+                or any(d.status == "PENDING" for d, _ in self.deliveries)
+                or any(r.status in REFUNDS_IN_FLIGHT for r, _ in self.refunds))
+
+    @property
+    def may_charge_back(self) -> bool:
+        """Whether the card network could open a chargeback on it now."""
+        return self.payment.status == "SUCCESSFUL" and self.chargeback is None
 
 
 def payment_view(svc: Services, reference: str, journal_limit: int = 200) -> PaymentView:
@@ -125,9 +141,12 @@ def payment_view(svc: Services, reference: str, journal_limit: int = 200) -> Pay
     partner = svc.partners.get(payment.partner_id)
     deliveries = list(reversed(svc.outbox.search_with_attempts(None, reference, None, 1000)))
     entries = list(reversed(svc.journal.search(None, reference, journal_limit)))
+    chargeback = svc.chargebacks.of_payment(reference)
     view = PaymentView(payment, partner, svc.payments.history(payment),
                        svc.payments.fulfilments(payment), deliveries, entries,
-                       callback_urls(payment, partner), svc.shop.purchase_for(reference))
+                       callback_urls(payment, partner), svc.shop.purchase_for(reference),
+                       [(r, svc.refunds.history(r)) for r in svc.refunds.of_payment(reference)],
+                       (chargeback, svc.chargebacks.history(chargeback)) if chargeback else None)
     return replace(view, timeline=_timeline(view))
 
 
@@ -139,7 +158,17 @@ def _timeline(view: PaymentView) -> list[TimelineItem]:
         items.append(TimelineItem(delivery.created_at, "delivery", delivery=delivery))
         items += [TimelineItem(a.at, "attempt", delivery=delivery, attempt=a) for a in attempts]
     items += [TimelineItem(f.received_at, "fulfilment", fulfilment=f) for f in view.fulfilments]
-    order = {"request": 0, "status": 1, "delivery": 2, "attempt": 3, "fulfilment": 4}
+    for refund, changes in view.refunds:
+        items += [TimelineItem(c.at, "refund" if index == 0 else "refund-status",
+                               status=c.status, refund=refund) for index, c in enumerate(changes)]
+    if view.chargeback is not None:
+        chargeback, changes = view.chargeback
+        items += [TimelineItem(c.at, "chargeback" if index == 0 else "chargeback-status",
+                               status=c.status, chargeback=chargeback)
+                  for index, c in enumerate(changes)]
+    # Money going back comes after the call that asked for it and before what it sent.
+    order = {"request": 0, "refund": 1, "refund-status": 1, "chargeback": 1,
+             "chargeback-status": 1, "status": 2, "delivery": 3, "attempt": 4, "fulfilment": 5}
     indexed = sorted(enumerate(items), key=lambda pair: (pair[1].at, order[pair[1].kind],
                                                          pair[0]))
     return [item for _, item in indexed]

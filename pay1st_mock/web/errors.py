@@ -26,7 +26,10 @@ def render(error: Pay1stError) -> Response:
         page = render_template(template, title=_TITLES.get(error.status, "Error"),
                                message=f"{error.message} (session {session_id})")
         return Response(page, status=error.status, mimetype="text/html")
-    return json_response(envelope(error.code, error.message, session_id), status=error.status)
+    response = json_response(envelope(error.code, error.message, session_id),
+                             status=error.status)
+    response.headers.update(error.headers)  # e.g. Retry-After on 429
+    return response
 
 
 def _page_template(path: str) -> str | None:
@@ -49,8 +52,10 @@ def _from_http(exc: HTTPException) -> Response:
         message = (f"no endpoint {request.method} {request.path}; the gateway serves "
                    "/api/pay1st/auth/token, /api/pay1st/auth/refresh, "
                    "/api/pay1st/payments/methods, /api/pay1st/payments/create, "
-                   "/api/pay1st/payments and /api/pay1st/payments/fulfilments; the control API "
-                   "lives under /_mock/")
+                   "/api/pay1st/payments, /api/pay1st/payments/fulfilments, "
+                   "/api/pay1st/transactions/refunds[/create|/{refundReference}] and "
+                   "/api/pay1st/transactions/chargebacks[/...]; the control API lives under "
+                   "/_mock/")
     elif isinstance(exc, MethodNotAllowed):
         allowed = ", ".join(sorted(m for m in exc.valid_methods or () if m not in ("HEAD",
                                                                                   "OPTIONS")))

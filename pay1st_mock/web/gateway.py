@@ -16,6 +16,7 @@ from pay1st_mock.schemas import Finding
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import (
     access_partner,
+    admit,
     basic_credentials,
     empty_response,
     json_body,
@@ -57,6 +58,7 @@ def token() -> Response:
     svc = services()
     partner = svc.tokens.check_credentials(*credentials)
     g.partner_id = partner.id
+    admit(partner)
     body, warnings = json_body()
     pair = svc.tokens.issue(partner.id)
     return json_response({"role": body["role"], "accessToken": pair.access_token,
@@ -71,6 +73,8 @@ def refresh() -> Response:
     svc = services()
     credentials = basic_credentials()
     caller = svc.tokens.check_credentials(*credentials) if credentials else None
+    if caller is not None:
+        admit(caller)
     require_media_type()
     body, warnings = json_body()
     pair = svc.tokens.refresh(body["refreshToken"], caller)
@@ -80,7 +84,7 @@ def refresh() -> Response:
 
 @blueprint.get("/payments/methods")
 @Operation(response="gateway/payment-methods-response.json", security=ACCESS_TOKEN,
-           signed=False, query=(_COUNTRY_CODE,))
+           access="payments", signed=False, query=(_COUNTRY_CODE,))
 def payment_methods() -> Response:
     """``?countryCode=XX`` → 200 ``{"data": {"groups": [...]}}`` (§6.3)."""
     partner = access_partner()
@@ -107,7 +111,7 @@ def _signed_payment_call() -> tuple[Partner, dict[str, Any], list[Finding]]:
 @blueprint.post("/payments/create")
 @Operation(request="gateway/create-payment-request.json",
            response="gateway/create-payment-response.json", media_type=PAYMENT_MEDIA_TYPE,
-           status=201, security=ACCESS_TOKEN, signed=True)
+           status=201, security=ACCESS_TOKEN, access="payments", signed=True)
 def create_payment() -> Response:
     """Signed Create Payment Request → 201 ``{reference, ..., status: NEW}`` (§6.4)."""
     partner, body, warnings = _signed_payment_call()
@@ -117,20 +121,23 @@ def create_payment() -> Response:
 
 
 @blueprint.get("/payments")
-@Operation(response="gateway/payment-status-response.json", security=ACCESS_TOKEN, signed=False,
-           query=(_REFERENCE,))
+@Operation(response="gateway/payment-status-response.json", security=ACCESS_TOKEN,
+           access="payments", signed=False, query=(_REFERENCE,))
 def query_payment() -> Response:
     """``?reference=C-…-P`` → 200 with the payment as stored (§6.6)."""
     partner = access_partner()
     verify_signature(partner)
-    payments = services().payments
-    payment = payments.get(partner, query_parameter("reference"))
-    return json_response(serialise.payment_status(payment, partner, payments.fulfilments(payment)))
+    svc = services()
+    payment = svc.payments.get(partner, query_parameter("reference"))
+    return json_response(serialise.payment_status(
+        payment, partner, svc.payments.fulfilments(payment),
+        svc.refunds.of_payment(payment.reference),
+        svc.chargebacks.of_payment(payment.reference)))
 
 
 @blueprint.post("/payments/fulfilments")
 @Operation(request="gateway/fulfilment-request.json", media_type=PAYMENT_MEDIA_TYPE,
-           empty_response=True, security=ACCESS_TOKEN, signed=True)
+           empty_response=True, security=ACCESS_TOKEN, access="payments", signed=True)
 def fulfil() -> Response:
     """Signed Fulfilment Completion → 200 with an empty body (§6.7, design.md §3)."""
     partner, body, warnings = _signed_payment_call()

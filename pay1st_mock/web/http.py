@@ -158,7 +158,28 @@ def access_partner() -> Partner:
                           f"the AccessToken header must be `Bearer <token>`; got a value {problem}")
     partner = services().tokens.authenticate(token.strip())
     g.partner_id = partner.id
+    admit(partner)
     return partner
+
+
+def admit(partner: Partner) -> None:
+    """Let an identified partner's call through: 429 ``RATE_LIMITED`` beyond the opt-in rate
+    limit, then 403 ``ACCESS_DENIED`` when its credentials lack the operation's API group."""
+    services().rate_limits.admit(partner.id)
+    group = current_operation().access
+    if not partner.config.may_use(group):
+        allowed = ", ".join(partner.config.access) or "none"
+        raise Pay1stError(
+            "ACCESS_DENIED",
+            f"partner {partner.config.code}'s credentials have no access to the {group} API "
+            f"(its access: {allowed}); ask your Pay1st Implementation Manager to enable it — in "
+            f"pay1st-mock add {group!r} to the partner's access ([[partners]] access, or PATCH "
+            f"/_mock/partners/{partner.id} {{\"access\": [...]}})", partner_id=partner.id)
+
+
+def note_reference(reference: str) -> None:
+    """Name the payment a call is about, for the journal (when its body and query do not)."""
+    g.journal_reference = reference
 
 
 def verify_signature(partner: Partner) -> None:

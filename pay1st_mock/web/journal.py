@@ -87,7 +87,7 @@ def _request_text() -> str:
 
 
 def _reference(response_text: str, request_text: str) -> str | None:
-    found = request.args.get("reference")
+    found = g.get("journal_reference") or request.args.get("reference")
     for text in (response_text, request_text):
         if found:
             break

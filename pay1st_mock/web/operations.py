@@ -90,14 +90,15 @@ class Operation:
     status: int = 200
     empty_response: bool = False
     security: Security = ()
+    access: str | None = None  # the partner API group it belongs to (403 ACCESS_DENIED outside)
     signed: bool | None = None
     query: tuple[Param, ...] = ()
     form: Form | None = None
     redirect: str | None = None
     page: bool = False
     also_page: bool = False  # a JSON view that answers a browser asking for text/html a page
-
     file: str | None = None
+
     def __call__(self, view: View) -> View:
         setattr(view, _ATTRIBUTE, self)
         return view

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pay1st_mock.clock import isoformat
-from pay1st_mock.records import Attempt, Delivery, Fulfilment, Partner, Payment, StatusChange
+from pay1st_mock.records import (
+    Attempt,
+    Chargeback,
+    Delivery,
+    Evidence,
+    Fulfilment,
+    Partner,
+    Payment,
+    Refund,
+    StatusChange,
+    transaction_reference,
+)
+from pay1st_mock.webhooks.payloads import chargeback_body, refund_body
+
+# Statuses of a payment that was paid: it has a transaction (C-…-T) to refund.
+PAID = frozenset({"SUCCESSFUL", "REFUND", "CHARGEBACK"})
 
 
 def created_payment(payment: Payment) -> dict[str, Any]:
@@ -21,9 +37,11 @@ def fulfilment(line: Fulfilment) -> dict[str, Any]:
             "fulfilmentTime": line.fulfilment_time, "receivedAt": isoformat(line.received_at)}
 
 
-def payment_status(payment: Payment, partner: Partner,
-                   fulfilments: list[Fulfilment]) -> dict[str, Any]:
-    """The Query Payment Status response (§6.6): per-request URLs win over the partner's."""
+def payment_status(payment: Payment, partner: Partner, fulfilments: list[Fulfilment],
+                   refunds: Sequence[Refund] = (),
+                   chargeback: Chargeback | None = None) -> dict[str, Any]:
+    """The Query Payment Status response (§6.6): per-request URLs win over the partner's; the
+    transaction, refunds and chargeback are emulator extensions (design.md §10)."""
     own, default = payment.callbacks, partner.config.callbacks
     return {
         "countryCode": payment.country_code, "currencyCode": payment.currency_code,
@@ -40,6 +58,10 @@ def payment_status(payment: Payment, partner: Partner,
         "products": payment.products, "metadata": payment.metadata, "status": payment.status,
         "channelId": payment.channel_id, "channelName": payment.channel_name,
         "fulfilments": [fulfilment(line) for line in fulfilments],
+        "transactionReference": (transaction_reference(payment.reference)
+                                 if payment.status in PAID else None),
+        "refunds": [refund_body(r, payment) for r in refunds],
+        "chargeback": chargeback_body(chargeback, payment) if chargeback else None,
     }
 
 
@@ -69,7 +91,7 @@ def partner(record: Partner) -> dict[str, Any]:
         "signingKey": config.signing_key, "webhookUrl": config.webhook_url,
         "callbacks": {"success": config.callbacks.success, "failure": config.callbacks.failure,
                       "pending": config.callbacks.pending, "cancel": config.callbacks.cancel},
-        "origin": record.origin,
+        "access": list(config.access), "origin": record.origin,
     }
 
 
@@ -89,3 +111,43 @@ def delivery(record: Delivery, attempts: list[Attempt]) -> dict[str, Any]:
         "resendOf": record.resend_of,
         "createdAt": isoformat(record.created_at),
     }
+
+
+def refund(record: Refund, payment: Payment) -> dict[str, Any]:
+    """A refund as the Refund API answers it (and its notification carries it)."""
+    return refund_body(record, payment)
+
+
+def chargeback(record: Chargeback, payment: Payment) -> dict[str, Any]:
+    """A chargeback as the chargeback endpoints answer it (and its notification carries it)."""
+    return chargeback_body(record, payment)
+
+
+def history(changes: list[StatusChange]) -> list[dict[str, Any]]:
+    """Status changes, oldest first, as the control API shows them."""
+    return [{"status": change.status, "at": isoformat(change.at)} for change in changes]
+
+
+def control_refund(record: Refund, payment: Payment,
+                   changes: list[StatusChange]) -> dict[str, Any]:
+    """A refund as the control API shows it: the Gateway API's view, plus its owner, payment,
+    note and history."""
+    return {"refund": refund_body(record, payment), "partnerId": record.partner_id,
+            "paymentReference": record.payment_reference, "note": record.note,
+            "history": history(changes)}
+
+
+def evidence(document: Evidence) -> dict[str, Any]:
+    """One document of a chargeback's case, as List Chargeback Evidences shows it."""
+    return {"evidenceId": document.id, "fileName": document.file_name,
+            "contentType": document.content_type, "size": len(document.content.encode()),
+            "createdDate": isoformat(document.created_at)}
+
+
+def control_chargeback(record: Chargeback, payment: Payment, changes: list[StatusChange],
+                       documents: list[Evidence]) -> dict[str, Any]:
+    """A chargeback as the control API shows it: the Gateway API's view, plus its owner,
+    payment, history and evidence."""
+    return {"chargeback": chargeback_body(record, payment), "partnerId": record.partner_id,
+            "paymentReference": record.payment_reference, "history": history(changes),
+            "evidences": [evidence(d) for d in documents]}

@@ -1,11 +1,13 @@
 """Every kind of webhook the emulator sends, one object each, in one registry.
 
-A kind knows how it is planned (which status changes of which payments write it, where it goes,
-its exact body), keyed (the secret that signs one delivery), signed and headed (the headers an
-attempt carries) and explained (the signed string and the scheme, for the dashboard). The
-outbox stores a delivery's ``kind`` as the kind's ``name``; the dispatcher, the checkout and the
-dashboard ask the registry and never compare kind names themselves. A new notification (refund,
-chargeback) is one new class here and one entry in ``create_app``'s list.
+A kind knows how it is planned (which changes write it, where it goes, its exact body), keyed
+(the secret that signs one delivery), signed and headed (the headers an attempt carries) and
+explained (the signed string and the scheme, for the dashboard). A kind plans from the changes
+it cares about: a payment's status change (``plan``), a refund's (``plan_refund``) or a
+chargeback's (``plan_chargeback``); each answers None for the others. The outbox stores a
+delivery's ``kind`` as the kind's ``name``; the dispatcher, the checkout, the refunds and
+chargebacks and the dashboard ask the registry and never compare kind names themselves. A new
+notification is one new class here and one entry in ``build_services``'s list.
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pay1st_mock import jsontext
-from pay1st_mock.records import Attempt, Delivery, Partner, Payment
+from pay1st_mock.records import Attempt, Chargeback, Delivery, Partner, Payment, Refund
 from pay1st_mock.shop.purchases import ShopService
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 from pay1st_mock.store.partners import PartnerRepository
-from pay1st_mock.webhooks.payloads import WEBHOOK_STATUSES, payment_event, payment_webhook_url
+from pay1st_mock.webhooks.payloads import (
+    WEBHOOK_STATUSES,
+    chargeback_body,
+    money_back_url,
+    payment_event,
+    payment_webhook_url,
+    refund_body,
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +86,21 @@ class WebhookKind(ABC):
     checklist_prefix: ClassVar[str]  # its go-live checklist milestones: <prefix>.ack, ...
     mistakes: ClassVar[str]  # the usual reasons a partner refuses a correct signature
 
-    @abstractmethod
     def plan(self, payment: Payment, partner: Partner, status: str) -> OutboxEvent | None:
         """The webhook of this kind that ``payment`` (already in ``status``) sends, if any."""
+        return None
+
+    def plan_refund(self, refund: Refund, payment: Payment, partner: Partner
+                    ) -> OutboxEvent | None:
+        """The webhook of this kind that ``refund`` (just created, or moved to its status)
+        sends, if any."""
+        return None
+
+    def plan_chargeback(self, chargeback: Chargeback, payment: Payment, partner: Partner
+                        ) -> OutboxEvent | None:
+        """The webhook of this kind that ``chargeback`` (just opened, or decided) sends, if
+        any."""
+        return None
 
     @abstractmethod
     def key(self, delivery: Delivery) -> str | None:
@@ -106,15 +127,11 @@ class WebhookKind(ABC):
         return f"your {self.title} URL did not acknowledge a correctly signed event: {error}"
 
 
-class PaymentEventKind(WebhookKind):
-    """Payment Webhook Events: gateway payments, on PENDING, SUCCESSFUL, FAILED, CANCELLED and
-    ABANDONED (design.md §3); ``X-SIGNATURE`` = hex HMAC-SHA256(partner's signing key,
-    ``X-TIMESTAMP`` + body), the gateway scheme."""
+class GatewaySignedKind(WebhookKind):
+    """A kind signed like the partner's own Gateway requests: ``X-SIGNATURE`` = hex
+    HMAC-SHA256(partner's signing key, ``X-TIMESTAMP`` + body), with the timestamp sent."""
 
-    name = "payment_event"
-    title = "Payment Webhook Event"
     timestamped = True
-    checklist_prefix = "webhook"
     mistakes = ("compute HMAC-SHA256 over the raw body bytes as received, not over JSON you "
                 "parsed and wrote again; use the signing key's text as the key (do not "
                 "Base64-decode it); put the X-TIMESTAMP header text immediately before the "
@@ -129,13 +146,6 @@ class PaymentEventKind(WebhookKind):
     def __init__(self, partners: PartnerRepository) -> None:
         self._partners = partners
 
-    def plan(self, payment: Payment, partner: Partner, status: str) -> OutboxEvent | None:
-        if payment.origin != "gateway" or status not in WEBHOOK_STATUSES:
-            return None
-        return OutboxEvent(self.name, payment_webhook_url(payment, partner),
-                           jsontext.dumps(payment_event(payment, partner)),
-                           "no webhook URL: set webhookUrl on the payment or the partner")
-
     def key(self, delivery: Delivery) -> str | None:
         partner = self._partners.get(delivery.partner_id)
         return partner.config.signing_key if partner is not None else None
@@ -145,6 +155,56 @@ class PaymentEventKind(WebhookKind):
 
     def signed_text(self, body: str, timestamp: str) -> str:
         return timestamp + body
+
+
+class PaymentEventKind(GatewaySignedKind):
+    """Payment Webhook Events: gateway payments, on PENDING, SUCCESSFUL, FAILED, CANCELLED,
+    ABANDONED, REFUND and CHARGEBACK (design.md §3), signed with the gateway scheme."""
+
+    name = "payment_event"
+    title = "Payment Webhook Event"
+    checklist_prefix = "webhook"
+
+    def plan(self, payment: Payment, partner: Partner, status: str) -> OutboxEvent | None:
+        if payment.origin != "gateway" or status not in WEBHOOK_STATUSES:
+            return None
+        return OutboxEvent(self.name, payment_webhook_url(payment, partner),
+                           jsontext.dumps(payment_event(payment, partner)),
+                           "no webhook URL: set webhookUrl on the payment or the partner")
+
+
+class RefundKind(GatewaySignedKind):
+    """Refund Webhook Notifications: every status a refund takes (PENDING, PROCESSING,
+    SUCCESSFUL, FAILED, REJECTED), to its ``refundWebhookUrl``, else the payment's or the
+    partner's webhook URL; the body is the refund as the Refund API shows it (our choice:
+    Pay1st lists the page but publishes no shape), signed with the gateway scheme."""
+
+    name = "refund"
+    title = "Refund Webhook Notification"
+    checklist_prefix = "refund"
+
+    def plan_refund(self, refund: Refund, payment: Payment, partner: Partner
+                    ) -> OutboxEvent | None:
+        return OutboxEvent(self.name, money_back_url(refund.webhook_url, payment, partner),
+                           jsontext.dumps(refund_body(refund, payment)),
+                           "no webhook URL: set refundWebhookUrl on the refund, webhookUrl on "
+                           "the payment, or the partner's webhook URL")
+
+
+class ChargebackKind(GatewaySignedKind):
+    """Chargeback Webhook Notifications: a chargeback opened (OPEN) and decided (WON, LOST),
+    to the payment's or the partner's webhook URL; the body is the chargeback as the chargeback
+    endpoints show it (our choice), signed with the gateway scheme."""
+
+    name = "chargeback"
+    title = "Chargeback Webhook Notification"
+    checklist_prefix = "chargeback"
+
+    def plan_chargeback(self, chargeback: Chargeback, payment: Payment, partner: Partner
+                        ) -> OutboxEvent | None:
+        return OutboxEvent(self.name, money_back_url(None, payment, partner),
+                           jsontext.dumps(chargeback_body(chargeback, payment)),
+                           "no webhook URL: set webhookUrl on the payment or the partner")
 
 
 class SummaryKind(WebhookKind):
@@ -217,6 +277,18 @@ class WebhookKinds:
     def plan(self, payment: Payment, partner: Partner, status: str) -> list[OutboxEvent]:
         """The webhooks of a status change: what each kind sends, in registry order."""
         planned = (kind.plan(payment, partner, status) for kind in self)
+        return [event for event in planned if event is not None]
+
+    def plan_refund(self, refund: Refund, payment: Payment, partner: Partner
+                    ) -> list[OutboxEvent]:
+        """The webhooks of a refund created or moved: what each kind sends, in registry order."""
+        planned = (kind.plan_refund(refund, payment, partner) for kind in self)
+        return [event for event in planned if event is not None]
+
+    def plan_chargeback(self, chargeback: Chargeback, payment: Payment, partner: Partner
+                        ) -> list[OutboxEvent]:
+        """The webhooks of a chargeback opened or decided, in registry order."""
+        planned = (kind.plan_chargeback(chargeback, payment, partner) for kind in self)
         return [event for event in planned if event is not None]
 
     def sign(self, delivery: Delivery, timestamp: str) -> dict[str, str]:

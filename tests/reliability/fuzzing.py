@@ -14,7 +14,8 @@ Every operation runs against its own fresh, seeded, in-memory app (creating one 
 so nothing an operation does — ``POST /_mock/reset``, a moved clock, injected faults (which only
 touch ``/api/*``, never called in those apps), a PATCHed partner — leaks into another, and all
 of them can run. Nothing leaves the machine: the seeded payments have no webhook URL (their
-deliveries are SKIPPED) and the demo product has no User Info or Summary URL.
+deliveries are SKIPPED), the demo product has no User Info or Summary URL, and the webhook
+dispatcher is stopped, so a generated URL (a refund's ``refundWebhookUrl``) is never called.
 
 Generation is derandomized (no example database, ``FUZZ``), so a run is reproducible in CI.
 """
@@ -55,6 +56,8 @@ from tests.support import SANDBOX, basic
 AnyCase = Case[Any]
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 DEMO_PRODUCT_AUTH = basic("apiuser", "apipassword")  # the demo product's Basic pair (README)
+LEGACY_METHODS = "/api/shop/payments/channels/hosted/external-groupings"
+REFUND = "application/vnd.carry1st.payments.refund+json"
 CREDENTIAL_HEADERS = ("accesstoken", "authorization", "x-timestamp", "x-signature")
 # Error codes that would mean the fuzzer never got past authentication or signing.
 AUTH_ERRORS = frozenset({"MISSING_CREDENTIALS", "INVALID_CREDENTIALS", "MISSING_ACCESS_TOKEN",
@@ -139,10 +142,12 @@ class Seeded:
     app: Flask
     client: FlaskClient
     access_token: str
-    paid: str  # SUCCESSFUL
+    paid: str  # SUCCESSFUL, with a partial refund
     fresh: str  # NEW, still at the checkout's first step
     external_reference: str
     delivery_id: int
+    refund_reference: str  # of the paid payment
+    chargeback_reference: str  # of a third payment, charged back
 
     def now(self) -> str:
         """The emulator's time as an ISO-8601 ``X-TIMESTAMP``."""
@@ -160,6 +165,7 @@ def seeded_app() -> Iterator[Seeded]:
     """A seeded app whose every response is schema-checked (``tests.conftest``'s checker)."""
     settings_ = Settings(data=MEMORY, seed=1234, webhook_timeout_seconds=0.5)
     app = create_app(settings_)
+    services(app).dispatcher.stop()  # deliveries stay in the outbox: nothing is sent anywhere
     problems: list[str] = []
     install_response_checker(app, problems)
     try:
@@ -175,8 +181,17 @@ def seeded_app() -> Iterator[Seeded]:
             "externalReference": "FUZZ-EXT-1"})
         assert bought.status_code == 201, bought.get_data(as_text=True)
         deliveries = client.get("/_mock/deliveries").get_json()["deliveries"]
+        refund = partner.signed_post("/api/pay1st/transactions/refunds/create", {
+            "transactionReference": paid.removesuffix("-P") + "-T",
+            "partnerRefundReference": "FUZZ-REFUND-1", "amount": 10}, REFUND)
+        assert refund.status_code == 201, refund.get_data(as_text=True)
+        disputed = partner.create_reference()
+        client.post(f"/_mock/payments/{disputed}/complete", json={"status": "SUCCESSFUL"})
+        chargeback = client.post(f"/_mock/payments/{disputed}/chargebacks", json={})
+        assert chargeback.status_code == 201, chargeback.get_data(as_text=True)
         yield Seeded(app, client, partner.access_token, paid, fresh, "FUZZ-EXT-1",
-                     deliveries[-1]["id"])
+                     deliveries[-1]["id"], refund.get_json()["refundReference"],
+                     chargeback.get_json()["chargeback"]["chargebackReference"])
     finally:
         services(app).close()
     assert not problems, "responses broke their schemas:\n" + "\n".join(problems)
@@ -207,6 +222,10 @@ def substitute(case: AnyCase, seeded: Seeded, pick: str | None) -> None:
         "externalReference": lambda: seeded.external_reference,
         "refreshToken": seeded.refresh_token,
         "countryCode": lambda: "NG", "currencyCode": lambda: "NGN",
+        "transactionReference": lambda: reference.removesuffix("-P") + "-T",
+        "refund_reference": lambda: seeded.refund_reference,
+        "chargeback_reference": lambda: seeded.chargeback_reference,
+        "evidence_id": lambda: 1, "productBundleId": lambda: 1, "platform": lambda: "SHOP",
     }
     # New containers, not edits in place: Schemathesis only notices an assignment.
     for attribute in ("path_parameters", "query", "body"):
@@ -245,7 +264,7 @@ def authorise_and_sign(case: AnyCase, seeded: Seeded, ascii_only: bool) -> bytes
     body = raw_body(case, ascii_only)
     if case.path in ("/api/pay1st/auth/token", "/api/pay1st/auth/refresh"):
         headers["Authorization"] = basic(SANDBOX["api_key"], SANDBOX["api_secret"])
-    elif case.path == "/api/fulfilments/status":
+    elif case.path in ("/api/fulfilments/status", LEGACY_METHODS):
         headers["Authorization"] = DEMO_PRODUCT_AUTH
     else:
         timestamp = seeded.now()
