@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
         control_auth,
         dashboard,
         dashboard_checklist,
+        dashboard_money_back,
         display,
         errors,
         events,
@@ -23,14 +24,19 @@ def register(app: Flask) -> None:
         gateway,
         index,
         journal,
+        legacy_methods,
+        money_back_control,
         openapi,
         page_headers,
+        refunds,
         request_guard,
         shop_control,
         storefront,
     )
 
     del dashboard_checklist  # imported for its pages, which join the dashboard blueprint
+    # Imported for their views, which join the gateway, control, dashboard and legacy ones.
+    del refunds, money_back_control, dashboard_money_back, legacy_methods
     for module in (errors, control_auth, journal, request_guard, faults, page_headers,
                    display):
         module.register(app)
