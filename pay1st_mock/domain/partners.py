@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pay1st_mock.clock import Clock
-from pay1st_mock.config import Callbacks, PartnerConfig
+from pay1st_mock.config import ACCESS_GROUPS, Callbacks, PartnerConfig
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.records import Partner
@@ -31,6 +31,7 @@ class NewPartner:
     name: str | None = None
     webhook_url: str | None = None
     callbacks: Callbacks = field(default_factory=Callbacks)
+    access: tuple[str, ...] = ACCESS_GROUPS
 
 
 class PartnerService:
@@ -69,12 +70,12 @@ class PartnerService:
                 id=partner_id, code=code, name=request.name or f"Partner {partner_id}",
                 api_key=self._random.secret(24), api_secret=self._random.secret(32),
                 signing_key=self._random.secret(32), webhook_url=request.webhook_url,
-                callbacks=request.callbacks)
+                callbacks=request.callbacks, access=request.access)
             return self._partners.save(config, "api", self._clock.now())
 
     def update(self, partner_id: int, changes: Mapping[str, Any]) -> Partner:
-        """Replace a partner's ``webhook_url`` and/or ``callbacks`` (keys given in ``changes``);
-        its credentials and data stay. 404 when there is no such partner."""
+        """Replace a partner's ``webhook_url``, ``callbacks`` and/or ``access`` (keys given in
+        ``changes``); its credentials and data stay. 404 when there is no such partner."""
         with self._db.transaction():
             partner = self.get(partner_id)
             config = partner.config
@@ -82,6 +83,8 @@ class PartnerService:
                 config = replace(config, webhook_url=changes["webhook_url"])
             if "callbacks" in changes:
                 config = replace(config, callbacks=changes["callbacks"])
+            if "access" in changes:
+                config = replace(config, access=tuple(changes["access"]))
             return self._partners.save(config, partner.origin, self._clock.now())
 
     def get(self, partner_id: int) -> Partner:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 
 from pay1st_mock import __version__
 from pay1st_mock.clock import isoformat
-from pay1st_mock.config import Callbacks
+from pay1st_mock.config import ACCESS_GROUPS, Callbacks
 from pay1st_mock.domain.partners import NewPartner
 from pay1st_mock.web import serialise
 from pay1st_mock.web.http import int_arg, json_body, json_response, limit_arg, services
@@ -43,6 +43,7 @@ def reset() -> Response:
         svc.clock.reset()
         svc.journal.clear()
         svc.faults.clear()
+        svc.rate_limits.reset()
     return json_response({"reset": "partner" if partner_id is not None else "all",
                           "partnerId": partner_id})
 
@@ -64,7 +65,8 @@ def create_partner() -> Response:
     created = services().partners.create(NewPartner(
         code=body.get("code"), name=body.get("name"), webhook_url=body.get("webhookUrl"),
         callbacks=Callbacks(**{k: callbacks.get(k) for k in ("success", "failure", "pending",
-                                                             "cancel")})))
+                                                             "cancel")}),
+        access=tuple(body.get("access", ACCESS_GROUPS))))
     return json_response(serialise.partner(created), status=201)
 
 
@@ -78,7 +80,8 @@ def show_partner(partner_id: int) -> Response:
 @blueprint.patch("/partners/<int:partner_id>")
 @Operation(request="control/partner-update-request.json", response="control/partner.json")
 def update_partner(partner_id: int) -> Response:
-    """Change a partner's ``webhookUrl`` and/or ``callbacks`` → 200 with the partner."""
+    """Change a partner's ``webhookUrl``, ``callbacks`` and/or ``access`` (the Gateway API
+    groups its credentials may use) → 200 with the partner."""
     body, _ = json_body(unknown_fields_are_errors=True)
     changes: dict[str, Any] = {}
     if "webhookUrl" in body:
@@ -86,6 +89,8 @@ def update_partner(partner_id: int) -> Response:
     if "callbacks" in body:
         changes["callbacks"] = Callbacks(**{k: body["callbacks"].get(k) for k in
                                             ("success", "failure", "pending", "cancel")})
+    if "access" in body:
+        changes["access"] = body["access"]
     return json_response(serialise.partner(services().partners.update(partner_id, changes)))
 
 

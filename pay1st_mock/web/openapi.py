@@ -144,6 +144,10 @@ def _operation(app: Flask, rule: Rule, method: str, operation_id: str) -> dict[s
     summary, description = _docstring(app.view_functions.get(endpoint))
     operation: dict[str, Any] = {"tags": [tag], "operationId": operation_id,
                                  "summary": summary or endpoint}
+    if declared.access is not None:  # the partner's access list (403) and the rate limit (429)
+        description = "\n\n".join(filter(None, [description, (
+            f"Needs the partner's `{declared.access}` access (403 `ACCESS_DENIED` otherwise); "
+            "with opt-in rate limiting, 429 `RATE_LIMITED` carries `Retry-After`.")]))
     if description:
         operation["description"] = description
     parameters = _path_parameters(rule)
@@ -247,7 +251,8 @@ def _responses(declared: Operation, tag: str, has_body: bool) -> dict[str, Any]:
 def _error_response() -> dict[str, Any]:
     listed = "\n".join(f"| {e.status} | `{e.code}` | {e.meaning} |" for e in ERROR_CODES.values())
     return {
-        "description": "The Pay1st error envelope. The HTTP status follows from errorCode:\n\n"
+        "description": "The Pay1st error envelope. The HTTP status follows from errorCode (a "
+                       "429 also carries `Retry-After`, in seconds):\n\n"
                        "| status | errorCode | when |\n| --- | --- | --- |\n" + listed,
         "content": {JSON: {"schema": {**schema_ref("error-response.json"),
                                       "properties": {"errorCode": {"enum": list(ERROR_CODES)}}}}},
