@@ -10,6 +10,7 @@ from typing import Any
 
 from pay1st_mock.config import ConfigError
 from pay1st_mock.shop.images import ConfiguredImage, load_image
+from pay1st_mock.signing import summary_key
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Product:
     callbacks: Mapping[str, str | None]
     bundles: tuple[Bundle, ...] = field(default_factory=tuple)
     image: ConfiguredImage | None = None  # None: the storefront draws one
+    # Whether the config gives the Basic Auth pair: then the User Info and Summary Webhook calls
+    # carry it (Authorization: Basic), as Pay1st's integration steps say.
+    basic_auth: bool = False
 
 
 # The demo product. Its Basic Auth pair is the docs' example (pay1st-api.md §5.2), so the
@@ -152,7 +156,7 @@ class ShopCatalogue:
                 callbacks={k: callbacks.get(k) for k in ("success", "failure", "pending")},
                 bundles=tuple(bundles),
                 image=load_image(raw["image"], f"{key}.image", base) if raw.get("image")
-                else None))
+                else None, basic_auth="basic_auth" in raw))
         _check_image_paths(products, where)
         return cls(products)
 
@@ -168,6 +172,12 @@ class ShopCatalogue:
     def bundle(self, bundle_id: int) -> tuple[Product, Bundle] | None:
         """Return the product and bundle of a ``productBundleId``."""
         return self._bundles.get(bundle_id)
+
+    def sends_basic_auth(self, summary_key_text: str) -> bool:
+        """Whether a product whose Summary key this is configured its Basic Auth pair, so its
+        webhook calls carry ``Authorization: Basic <that key>``."""
+        return any(p.basic_auth and summary_key(p.username, p.password) == summary_key_text
+                   for p in self.products.values())
 
     def by_username(self, username: str) -> list[Product]:
         """Return the products whose Basic Auth username is ``username``."""

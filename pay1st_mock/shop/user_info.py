@@ -1,6 +1,7 @@
 """Calling the partner's User Info Webhook (pay1st-api.md §7.2, design.md §3).
 
-An unsigned GET with the documented query parameters. Only a 200 whose body is valid against
+An unsigned GET with the documented query parameters, carrying ``Authorization: Basic`` with the
+product's Basic Auth pair when the product configures one. Only a 200 whose body is valid against
 ``schemas/shop/user-info-response.json`` accepts the player; a 400 shows the partner's
 ``errorMessage``; anything else (another status, a timeout, bad JSON) is a partner fault. Every
 call is logged as an exchange with its findings.
@@ -19,6 +20,7 @@ from pay1st_mock.outbound import TooSlow, new_session, read_capped
 from pay1st_mock.records import Exchange
 from pay1st_mock.schemas import SchemaSet
 from pay1st_mock.shop.catalogue import Product
+from pay1st_mock.signing import summary_key
 from pay1st_mock.store.purchases import PurchaseRepository
 
 BODY_KEPT = 2048
@@ -63,10 +65,13 @@ class UserInfoClient:
         url = urlunsplit(parts._replace(query=query))
         started, status, text = time.perf_counter(), None, None
         deadline = time.monotonic() + self._timeout
+        headers = {"Accept": "application/json", "User-Agent": "pay1st-mock"}
+        if product.basic_auth:  # the partner protects its webhooks with the product's pair
+            headers["Authorization"] = f"Basic {summary_key(product.username, product.password)}"
         try:
             with new_session() as session, session.get(
                     url, timeout=self._timeout, stream=True, allow_redirects=False,
-                    headers={"Accept": "application/json", "User-Agent": "pay1st-mock"},
+                    headers=headers,
             ) as response:
                 status = response.status_code
                 text = read_capped(response, BODY_READ, deadline).decode("utf-8", "replace")
@@ -87,6 +92,12 @@ class UserInfoClient:
 
     def _judge(self, status: int, text: str
                ) -> tuple[str, str, dict[str, Any] | None, list[dict[str, str]]]:
+        if status in (401, 403):
+            return ("partner_fault", f"the User Info Webhook answered {status} — it refused the "
+                    "call's credentials: it must accept Authorization: Basic with the product's "
+                    "Basic Auth username and password (and may refuse calls without them); only "
+                    "200 (valid player) or 400 (invalid, with errorMessage) are expected", None,
+                    [])
         try:
             body = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested a thousand deep

@@ -210,7 +210,8 @@ class ChargebackKind(GatewaySignedKind):
 class SummaryKind(WebhookKind):
     """Summary Webhooks: Shop and legacy-link payments, when they succeed, to the product's
     Summary URL (pay1st-api.md §7.3); ``X-SIGNATURE`` = hex HMAC-SHA256(Base64 text of the
-    product's ``username:password``, trimmed body), no timestamp (§5.2)."""
+    product's ``username:password``, trimmed body), no timestamp (§5.2); ``Authorization:
+    Basic`` when the product configures its pair."""
 
     name = "summary"
     title = "Summary Webhook"
@@ -247,6 +248,15 @@ class SummaryKind(WebhookKind):
 
     def signature(self, key: str, timestamp: str, body: str) -> str:
         return sign_summary(key, body)
+
+    def headers(self, key: str, timestamp: str, body: str) -> dict[str, str]:
+        """The signature, and ``Authorization: Basic`` with the same key (the Base64 text of
+        ``username:password``) when the product configures its Basic Auth pair: Pay1st's
+        integration steps protect the Shop's webhooks with it."""
+        sent = super().headers(key, timestamp, body)
+        if self._shop.catalogue.sends_basic_auth(key):
+            sent["Authorization"] = f"Basic {key}"
+        return sent
 
     def signed_text(self, body: str, timestamp: str) -> str:
         return body.strip()
