@@ -300,7 +300,7 @@ class _Unreachable(CommandError):
 def _request_errors() -> tuple[type[Exception], ...]:
     import requests
 
-    return (requests.ConnectionError, requests.Timeout)
+    return (requests.RequestException,)  # refused, reset, cut mid-answer (a server stopping)
 
 
 class _Control:

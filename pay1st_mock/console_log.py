@@ -18,6 +18,7 @@ import os
 import queue
 import select
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TextIO
@@ -28,6 +29,8 @@ _FINDINGS_SHOWN = 3
 _LINE_BYTES = 4000  # below PIPE_BUF (4096): a write to a pipe with room never blocks part-way
 _STALL_SECONDS = 1.0  # how long one line may wait for room in the output before it is dropped
 _QUEUED = 10000
+_BATCH = 500  # events printed at most in one tick
+_TICK_SECONDS = 0.05  # how long the first event of a burst waits for the others: unnoticeable
 _STOP = object()
 Paint = Callable[[str, str], str]  # (colour code, text) → the text, coloured or not
 
@@ -207,16 +210,26 @@ class LogPrinter:
 
     def _run(self) -> None:
         while True:
-            event = self._queue.get()
-            if event is _STOP:
-                return
-            assert isinstance(event, dict)
+            batch = [self._queue.get()]
+            if batch[0] is not _STOP:
+                # Let a burst gather: one wake-up and one write per tick, not per request
+                # (a line per call cost the server ~25% of its throughput when saturated).
+                time.sleep(_TICK_SECONDS)
+            while len(batch) < _BATCH and batch[-1] is not _STOP:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            events = [e for e in batch if isinstance(e, dict)]
             if self.dropped:  # say so once there is room again
                 dropped, self.dropped = self.dropped, 0
                 self._write(f"pay1st-mock: {dropped} log line(s) dropped: the output was not "
                             "being read")
-            if not self._write(render(event, self._fmt, self._colour)):
-                self.dropped += 1
+            if events and not self._write("\n".join(render(e, self._fmt, self._colour)
+                                                     for e in events)):
+                self.dropped += len(events)
+            if batch[-1] is _STOP:
+                return
 
     def _write(self, text: str) -> bool:
         if not self._usable:

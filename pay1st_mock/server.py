@@ -312,6 +312,7 @@ class MockServer:
         """Stop serving, release everything, then ``check()``."""
         if self._server is None:
             return
+        self.services.activity.close()  # a reader waiting on /_mock/events answers now
         self._server.stop()
         if self._thread is not None:
             self._thread.join(10)

@@ -5,6 +5,7 @@ Every answer of the ``app`` fixture is checked against ``schemas/control/events.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -251,3 +252,26 @@ def test_the_operation_is_in_the_openapi_document(client: FlaskClient) -> None:
     assert names == {"after", "partnerId", "limit", "timeout"}
     timeout = next(p for p in operation["parameters"] if p["name"] == "timeout")
     assert timeout["schema"]["maximum"] == 25
+
+
+def test_a_mock_server_stops_at_once_while_a_reader_waits() -> None:
+    import requests
+
+    from pay1st_mock.config import MEMORY, Settings
+    from pay1st_mock.server import MockServer
+
+    mock = MockServer(Settings(data=MEMORY)).start()
+    cursor = requests.get(f"{mock.url}/_mock/events", timeout=5).json()["next"]
+
+    def read() -> None:
+        with contextlib.suppress(requests.RequestException):  # the stop may cut the answer
+            requests.get(f"{mock.url}/_mock/events", params={"after": cursor, "timeout": 25},
+                         timeout=30)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    mock.stop()
+    reader.join(10)
+    assert time.monotonic() - started < 2, "stop() waited for the long poll"
