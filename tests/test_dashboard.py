@@ -97,7 +97,7 @@ def test_every_page_renders_the_flow(client: FlaskClient, flow: Flow) -> None:
     payments = page(client, f"{UI}/payments")
     assert attrs(payments, "payment-row", "data-reference") == [flow.reference]
     assert f'href="{UI}/payments/{flow.reference}"' in payments
-    assert 'data-status="SUCCESSFUL"' in payments and "100.00 NGN" in payments
+    assert 'data-status="SUCCESSFUL"' in payments and "NGN 100.00" in payments  # one format
     detail = page(client, f"{UI}/payments/{flow.reference}")
     assert 'data-testid="payment-status" data-status="SUCCESSFUL"' in detail
     deliveries = page(client, f"{UI}/deliveries")
@@ -122,7 +122,8 @@ def test_the_timeline_tells_the_story_in_time_order(client: FlaskClient, flow: F
     kinds = attrs(text, "timeline-item", "data-kind")
     assert kinds == ["request", "status", "status", "delivery", "attempt", "request",
                      "fulfilment"]
-    times = re.findall(r'data-testid="timeline-item"[^>]*>\s*<span class="when">([^<]+)<', text)
+    times = re.findall(r'data-testid="timeline-item"[^>]*>\s*<span class="when">'
+                       r'<time class="moment" datetime="([^"]+)" title="\1">', text)
     assert times == sorted(times) and len(times) == len(kinds)
     assert attrs(text, "status-badge", "data-status")[:2] == ["NEW", "SUCCESSFUL"]
     assert "Create Payment Request" in text
@@ -204,7 +205,8 @@ def test_deliveries_list_shows_retry_state_and_filters(client: FlaskClient, flow
     assert attrs(text, "live-region", "data-live") == ["true"]
     assert re.search(r'data-testid="attempt-count">1<', text)
     due = delivery(client, flow.delivery_id)["nextAttemptAt"]
-    assert f'data-testid="next-attempt">{due}<' in text
+    assert re.search(rf'data-testid="next-attempt"[^>]*>.*?<time class="moment" '
+                     rf'datetime="{re.escape(due)}" title="{re.escape(due)}">', text)
     assert attrs(page(client, f"{UI}/deliveries", status="DELIVERED"), "delivery-row",
                "data-status") == []
     assert attrs(page(client, f"{UI}/deliveries", kind="summary"), "delivery-row",
@@ -344,3 +346,56 @@ def test_summary_webhook_signature_and_hostile_shop_text(listener: WebhookListen
 def test_pages_send_no_store(client: FlaskClient) -> None:
     response: TestResponse = client.get(f"{UI}/payments")
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_partner_urls_are_set_and_cleared_with_a_form(client: FlaskClient) -> None:
+    """The Partners page sets a partner's webhook and callback URLs (as PATCH does); a bad URL
+    comes back with its error beside it, every one at once, and nothing changes."""
+    form = {"webhookUrl": "https://shop.test/hook", "callbacks.success": "https://shop.test/ok",
+            "callbacks.failure": "", "callbacks.pending": "", "callbacks.cancel": ""}
+    saved = client.post(f"{UI}/partners/1/urls", data=form)
+    assert saved.status_code == 303 and saved.location == f"{UI}/partners?saved=1#partner-1"
+    stored = client.get("/_mock/partners/1").get_json()
+    assert stored["webhookUrl"] == "https://shop.test/hook"
+    assert stored["callbacks"] == {"success": "https://shop.test/ok", "failure": None,
+                                   "pending": None, "cancel": None}
+    text = page(client, f"{UI}/partners", saved=1)
+    assert 'data-testid="urls-saved"' in text
+    assert attrs(text, "webhook-url", "value") == ["https://shop.test/hook"]
+    assert "PATCH /_mock/partners/{id}</code>;" not in text  # no longer the only way
+
+    refused = client.post(f"{UI}/partners/1/urls", data={
+        **form, "webhookUrl": f"ftp://{SCRIPT}", "callbacks.cancel": "not a url"})
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    html_text = refused.get_data(as_text=True)
+    assert attrs(html_text, "url-error", "data-field") == ["webhookUrl", "callbacks.cancel"]
+    assert "expected an http:// or https:// URL" in html_text
+    assert attrs(html_text, "callback-cancel", "value") == ["not a url"]  # typed text kept
+    assert SCRIPT not in html_text and html.escape(SCRIPT) in html_text
+    assert client.get("/_mock/partners/1").get_json()["webhookUrl"] == "https://shop.test/hook"
+
+    cleared = client.post(f"{UI}/partners/1/urls", data={})
+    assert cleared.status_code == 303
+    assert client.get("/_mock/partners/1").get_json()["webhookUrl"] is None
+    assert client.post(f"{UI}/partners/99/urls", data=form).status_code == 404
+
+
+def test_one_money_format_readable_times_and_names(client: FlaskClient, flow: Flow) -> None:
+    """Amounts read NGN 100.00 everywhere; a time shows readable with its ISO value on hover;
+    a Shop purchase names its product and bundle."""
+    detail = page(client, f"{UI}/payments/{flow.reference}")
+    assert re.search(r'data-testid="amount">NGN 100\.00<', detail)
+    assert re.search(r'<td class="num money">NGN 100\.00</td>', detail)  # the product line
+    moments = re.findall(r'<time class="moment" datetime="([^"]+)" title="\1">(\d{1,2} '
+                         r'[A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d)</time>', detail)
+    assert moments and all(iso.endswith("Z") for iso, _ in moments)
+    assert "Nigeria" in detail  # the country by name
+    bought = client.post("/_mock/shop/purchases", json={
+        "productBundleId": 2, "countryCode": "ZA", "playerId": "P-7", "quantity": 3})
+    assert bought.status_code == 201, bought.get_data(as_text=True)
+    shop = page(client, f"{UI}/payments/{bought.get_json()['purchase']['reference']}")
+    assert re.search(r'data-testid="purchase-product">Sandbox Quest <', shop)
+    assert re.search(r'data-testid="purchase-bundle">3 × 60 Credits <', shop)
+    partners = page(client, f"{UI}/partners")
+    assert "ZAR 50.00" in partners and "NGN 5,000.00" in partners
+    assert not re.search(r"\d \w{3}</td>", partners + detail)  # never "2,500.00 NGN"

@@ -14,9 +14,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from pay1st_mock.clock import isoformat
+from pay1st_mock.config import Callbacks
 from pay1st_mock.errors import Pay1stError
 from pay1st_mock.web import dashboard_data as data
+from pay1st_mock.web import display
 from pay1st_mock.web.http import int_arg, limit_arg, services
 from pay1st_mock.web.operations import LIMIT, PARTNER_ID, Form, Operation, Param
 
@@ -25,13 +26,17 @@ blueprint = Blueprint("dashboard", __name__, url_prefix="/_mock/ui", template_fo
 MAX_ADVANCE_SECONDS = 3155760000  # 100 years, as POST /_mock/clock/advance allows
 UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _SETTINGS_PAGE = "The clock and faults page."
+URL_KINDS = ("success", "failure", "pending", "cancel")  # a partner's callback URLs
 
 
 @blueprint.context_processor
 def _helpers() -> dict[str, Any]:
     svc = services()
-    return {"when": isoformat, "money": _money, "span": _span, "now": isoformat(svc.clock.now()),
-            "kind_names": svc.webhooks.titles, "finding_kind": data.finding_kind}
+    # One money format and one way to show a moment on every page (web/display.py).
+    return {"when": display.moment, "money": display.money, "span": _span,
+            "now": svc.clock.now(), "kind_names": svc.webhooks.titles,
+            "finding_kind": data.finding_kind, "shop_bundle": svc.shop.catalogue.bundle,
+            "country": svc.catalogue.country}
 
 
 @blueprint.after_request
@@ -39,10 +44,6 @@ def _no_store(response: Response) -> Response:
     # The live refresh must see the current state, never a cached copy.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _money(amount: Decimal | float | int) -> str:
-    return f"{amount:,.2f}"
 
 
 def _span(seconds: float) -> str:
@@ -162,14 +163,51 @@ def journal() -> str:
 
 
 @blueprint.get("/partners")
-@Operation(page=True)
+@Operation(page=True, query=(
+    Param("saved", "The partner whose URLs were just saved (the page says so).",
+          type="integer"),))
 def partners() -> str:
-    """Partners with their credentials (secrets behind a click), webhook and callback URLs,
-    and the Shop catalogue."""
+    """Partners with their credentials (secrets behind a click), a form for their webhook and
+    callback URLs, and the Shop catalogue."""
+    return _partners_page(int_arg("saved"))
+
+
+def _partners_page(saved: int | None = None, editing: int | None = None,
+                   form: dict[str, str] | None = None,
+                   errors: dict[str, str] | None = None) -> str:
     svc = services()
     products = sorted(svc.shop.catalogue.products.values(), key=lambda p: p.id)
     return _page("partners", partners=svc.partners.all(), products=products,
-                 partner_names=data.partners_by_id(svc), live=False)
+                 partner_names=data.partners_by_id(svc), live=False, saved=saved,
+                 editing=editing, form=form or {}, errors=errors or {})
+
+
+@blueprint.post("/partners/<int:partner_id>/urls")
+@Operation(redirect="The partners page, saying the URLs were saved.", form=Form(
+    (("webhookUrl", "Payment Webhook Events URL; empty clears it."),
+     *((f"callbacks.{kind}", f"The {kind} callback URL; empty clears it.")
+       for kind in URL_KINDS)), ()))
+def partner_urls(partner_id: int) -> Response | tuple[str, int]:
+    """Form of a partner's webhook and callback URLs (as `PATCH /_mock/partners/{id}`, with
+    the same rules): 303 to the partners page, or the page again with every field's error."""
+    svc = services()
+    svc.partners.get(partner_id)  # 404 naming the known partners
+    form = {name: request.form.get(name, "").strip()
+            for name in ("webhookUrl", *(f"callbacks.{kind}" for kind in URL_KINDS))}
+    callbacks = {kind: form[f"callbacks.{kind}"] for kind in URL_KINDS
+                 if form[f"callbacks.{kind}"]}
+    body = {"webhookUrl": form["webhookUrl"] or None, "callbacks": callbacks}
+    problems = svc.schemas.check("control/partner-update-request.json", body)
+    if problems:
+        errors: dict[str, str] = {}
+        for finding in problems:  # "$.callbacks.success" is the field callbacks.success
+            errors.setdefault(finding.path.removeprefix("$."), finding.message)
+        return _partners_page(editing=partner_id, form=form, errors=errors), 400
+    svc.partners.update(partner_id, {
+        "webhook_url": body["webhookUrl"],
+        "callbacks": Callbacks(**{k: callbacks.get(k) for k in URL_KINDS})})
+    return redirect(url_for("dashboard.partners", saved=partner_id) + f"#partner-{partner_id}",
+                    code=303)
 
 
 @blueprint.get("/settings")
@@ -178,7 +216,8 @@ def settings() -> str:
     """The emulator clock with a form to move it, the faults in force, and the timings."""
     svc = services()
     return _page("settings", offset=svc.clock.offset, faults=svc.faults.all(),
-                 settings=svc.settings, units=UNITS, live=False)
+                 settings=svc.settings, units=UNITS, live=False,
+                 partners=data.partners_by_id(svc))
 
 
 @blueprint.post("/settings/clock")

@@ -3,9 +3,9 @@ moment, countries by name, card brands. Registered as template globals by ``regi
 
 * Money is the currency code, a space and the amount with thousands separators and the
   currency's decimals: ``NGN 2,500.00``.
-* A moment is a ``<time>`` element: a readable form (``12 Mar 2025, 14:03:22 UTC``), the exact
-  ISO-8601 value in ``datetime`` and on hover; the pages' script shows it in the reader's time
-  zone.
+* A moment is a ``<time>`` element: a readable form (``12 Mar 2025, 14:03:22``, UTC), the
+  exact ISO-8601 value in ``datetime`` and on hover; the dashboard's script shows it in the
+  reader's time zone.
 * Card brands are data (``CARD_BRANDS``): the server names the brand of a card number, and the
   checkout's script, which gets the same table, names it as the customer types.
 """
@@ -39,8 +39,9 @@ CARD_BRANDS: tuple[dict[str, Any], ...] = (
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def money(amount: Decimal | float | int, currency: str | None, decimals: int = 2) -> str:
-    """``NGN 2,500.00``: the one money format of every page."""
+def money(amount: Decimal | float | int, currency: str | None = None, decimals: int = 2) -> str:
+    """``NGN 2,500.00``: the one money format of every page (without a currency, the
+    amount alone: ``2,500.00``)."""
     exponent = Decimal(1).scaleb(-decimals)
     rounded = Decimal(str(amount)).quantize(exponent, rounding=ROUND_HALF_UP)
     text = f"{rounded:,.{decimals}f}"
@@ -48,20 +49,22 @@ def money(amount: Decimal | float | int, currency: str | None, decimals: int = 2
 
 
 def readable(epoch: float) -> str:
-    """``12 Mar 2025, 14:03:22 UTC``: a moment for people (UTC; the script makes it local)."""
+    """``12 Mar 2025, 14:03:22``: a moment for people, in UTC (the pages' script shows it in
+    the reader's time zone; the exact ISO-8601 value, with its ``Z``, is on hover)."""
     moment = datetime.fromtimestamp(epoch, tz=UTC)
-    return (f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, "
-            f"{moment:%H:%M:%S} UTC")
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M:%S}"
 
 
-def moment(epoch: float | None, testid: str | None = None) -> Markup:
-    """A ``<time>`` with the readable form shown and the exact ISO value on hover."""
+def moment(epoch: float | None, testid: str | None = None, *, zone: bool = False) -> Markup:
+    """A ``<time>`` with the readable form shown and the exact ISO value on hover; ``zone``
+    adds "UTC" for pages whose script does not make it local (the checkout, the Shop)."""
     if epoch is None:
         return Markup("—")
     exact = isoformat(epoch)
     test = Markup(' data-testid="{}"').format(testid) if testid else Markup("")
+    shown = readable(epoch) + (" UTC" if zone else "")
     return Markup('<time class="moment" datetime="{0}" title="{0}"{1}>{2}</time>').format(
-        exact, test, readable(epoch))
+        exact, test, shown)
 
 
 def card_brand(number: str) -> dict[str, Any] | None:

@@ -323,9 +323,9 @@ def test_phone_shows_pages_without_sideways_scrolling(live_url: str, seeded: dic
         assert_no_sideways_scroll(page)
         page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         assert_no_sideways_scroll(page)  # with every request, response and secret shown too
-        if path == "/payments":  # the table scrolls inside its own wrapper
-            assert page.get_by_test_id("payments").locator("xpath=..").evaluate(
-                "wrapper => wrapper.scrollWidth > wrapper.clientWidth")
+        if path in ("/payments", "/deliveries"):  # one card per row: nothing scrolls sideways
+            assert page.get_by_test_id(path[1:]).locator("xpath=..").evaluate(
+                "wrapper => wrapper.scrollWidth <= wrapper.clientWidth")
     visit(page, ui(live_url, f"/payments/{seeded['order-1001']}"))
     expect(page.get_by_test_id("payment-status")).to_have_attribute("data-status", "SUCCESSFUL")
     shoot(page, "phone", full_page=False)
