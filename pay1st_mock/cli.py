@@ -123,13 +123,16 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.allowed_host:
             settings = settings.with_overrides(
                 allowed_hosts=(*settings.allowed_hosts, *args.allowed_host))
-        problem = host_problem(settings.host)
+        # A name that does not resolve is a typo: say so first. Then the exposure rule (it
+        # needs no bind), then whether the address is this machine's.
+        problem = host_problem(settings.host, resolve_only=True)
+        if problem is None and not (_is_loopback(settings.host) or settings.control_token
+                                    or args.insecure_open_control):
+            print(_exposure_refusal(settings), file=err)
+            return 2
+        problem = problem or host_problem(settings.host)
         if problem:
             print(f"pay1st-mock: {problem}", file=err)
-            return 2
-        if not (_is_loopback(settings.host) or settings.control_token
-                or args.insecure_open_control):
-            print(_exposure_refusal(settings), file=err)
             return 2
         app = create_app(settings)
     except ConfigError as exc:

@@ -72,15 +72,17 @@ def seconds_from_now(timestamp: str) -> float:
     return parse_timestamp(timestamp) - time.time()
 
 
-def host_problem(host: str) -> str | None:
-    """Why ``host`` cannot be listened on (not a name that resolves, not an address of this
-    machine), or ``None``."""
+def host_problem(host: str, resolve_only: bool = False) -> str | None:
+    """Why ``host`` cannot be listened on (not a name that resolves, or with ``resolve_only``
+    false not an address of this machine), or ``None``."""
     try:
         found = socket.getaddrinfo(host.strip("[]"), None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         return (f"cannot listen on {host}: it is not an address of this machine, nor a name "
                 f"that resolves; pass --host 127.0.0.1 (this machine only), 0.0.0.0 (all its "
                 f"addresses) or one of its addresses")
+    if resolve_only:
+        return None
     family, _, _, _, address = found[0]
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         try:

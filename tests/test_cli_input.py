@@ -33,6 +33,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "serve-host-not-an-address": (["serve", "--port", "0", "--host", "999.1.1.1",
                                    "--insecure-open-control"],
                                   ["999.1.1.1", "not an address of this machine", "--host"]),
+    "serve-host-typo": (["serve", "--port", "0", "--host", "999.1.1.1"],
+                        ["999.1.1.1", "not an address of this machine", "--host 127.0.0.1"]),
     "serve-host-not-this-machine": (["serve", "--port", "0", "--host", "192.0.2.7",
                                      "--insecure-open-control"],
                                     ["192.0.2.7", "not an address of this machine",
