@@ -41,6 +41,7 @@ class Trigger:
     help: str
     status: str | None = None  # the status a new payment is driven to
     shop: bool = False  # a headless Shop purchase instead
+    refund: str | None = None  # then a full refund, moved to this status
 
 
 TRIGGERS: dict[str, Trigger] = {
@@ -50,6 +51,10 @@ TRIGGERS: dict[str, Trigger] = {
                                status="PENDING"),
     "payment.cancelled": Trigger("a payment the customer cancelled", status="CANCELLED"),
     "payment.abandoned": Trigger("a payment the customer walked away from", status="ABANDONED"),
+    "refund.successful": Trigger("a paid payment refunded in full (Create Refund, signed)",
+                                 status="SUCCESSFUL", refund="SUCCESSFUL"),
+    "refund.failed": Trigger("a paid payment whose refund the PSP failed", status="SUCCESSFUL",
+                             refund="FAILED"),
     "shop.purchase": Trigger("a Carry1st Shop purchase: User Info, payment, Summary Webhook",
                              shop=True),
 }
@@ -225,7 +230,36 @@ def _payment(client: _Control, args: argparse.Namespace, trigger: Trigger, out: 
     done = client.call("POST", f"/payments/{reference}/complete", body={"status": trigger.status})
     channel = f" with {done['channelName']}" if done.get("channelName") else ""
     print(f"Completed it{channel}: status {done['status']}", file=out, flush=True)
+    if trigger.refund:
+        _refund(client, gateway, reference, trigger.refund, out)
     return str(reference)
+
+
+REFUND_TYPE = "application/vnd.carry1st.payments.refund+json"
+
+
+def _refund(client: _Control, gateway: Any, reference: str, status: str, out: TextIO) -> None:
+    """A signed Create Refund of the whole payment, then moved to ``status`` at once."""
+    import json
+    import uuid
+
+    raw = json.dumps({"transactionReference": reference.removesuffix("-P") + "-T",
+                      "partnerRefundReference": str(uuid.uuid4())}).encode()
+    try:
+        answer = gateway.http.post(f"{client.server}/api/pay1st/transactions/refunds/create",
+                                   data=raw, headers=gateway.signed_headers(raw, REFUND_TYPE),
+                                   timeout=30)
+    except _request_errors():
+        raise _Unreachable(f"no emulator answers at {client.server}") from None
+    if answer.status_code != 201:
+        raise CommandError(f"Create Refund answered {answer.status_code}: {answer.text[:300]}")
+    refund = answer.json()
+    print(f"Refund {refund['refundReference']} of {refund['amount']} {refund['currencyCode']} "
+          f"created: status {refund['status']}", file=out, flush=True)
+    moved = client.call("POST", f"/refunds/{refund['refundReference']}/complete",
+                        body={"status": status})["refund"]
+    print(f"Refund {moved['refundReference']} moved: status {moved['status']}", file=out,
+          flush=True)
 
 
 def _shop_purchase(client: _Control, args: argparse.Namespace, out: TextIO) -> str:

@@ -151,6 +151,20 @@ def test_trigger_without_a_webhook_url_says_where_to_set_one(server: ServerProce
     assert "webhook" in result.stdout.splitlines()[-1].lower()
 
 
+def test_trigger_a_refund(server: ServerProcess, listener: WebhookListener,
+                          tmp_path: Path) -> None:
+    result = trigger(server, "refund.successful", "--webhook-url", f"{listener.url}/hook",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^Refund R-\d+ of 100 NGN created: status PENDING$", result.stdout, re.M)
+    assert re.search(r"^Refund R-\d+ moved: status SUCCESSFUL$", result.stdout, re.M)
+    sent = result.stdout.split("Sent to the partner:\n", 1)[1]
+    kinds = [line.split(" -> ")[0].strip() for line in sent.splitlines()]
+    assert kinds == ["payment_event SUCCESSFUL", "refund PENDING", "refund SUCCESSFUL",
+                     "payment_event REFUND"], sent
+    assert sent.count(": 200 in ") == 4
+
+
 def test_trigger_a_shop_purchase(server: ServerProcess, tmp_path: Path) -> None:
     result = trigger(server, "shop.purchase", "--player", "player-7", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
