@@ -66,8 +66,9 @@ def test_a_configured_pair_is_sent_on_user_info_and_summary(
         # The delivery log shows what was sent, so a partner can compare.
         (delivery,) = [d for d in client.get("/_mock/deliveries").get_json()["deliveries"]
                        if d["kind"] == "summary"]
-        attempt = wait_until(lambda: client.get(f"/_mock/deliveries/{delivery['id']}")
-                             .get_json()["attempts"], 5, "the attempt")[0]
+        path = f"/_mock/deliveries/{delivery['id']}"
+        attempt = wait_until(lambda c=client, p=path: c.get(p).get_json()["attempts"], 5,
+                             "the attempt")[0]
         assert attempt["requestHeaders"]["Authorization"] == EXPECTED
 
 

@@ -48,6 +48,15 @@ BUG_DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
     "token-never-refreshed": "the access token is fetched once and kept: after it expires every "
                              "Gateway call is refused 401",
     "slow-payment-webhook": "payment events sleep slow_seconds before answering",
+    "refund-double-reverse": "every SUCCESSFUL refund notification takes the credit back, "
+                             "duplicates too",
+    "refund-reverse-any-status": "any refund notification takes the credit back (PENDING, "
+                                 "FAILED and REJECTED too), not only a SUCCESSFUL one",
+    "chargeback-ignored": "chargeback notifications are acknowledged but change nothing: the "
+                          "player keeps what a charged-back payment paid for",
+    "user-info-no-basic-auth": "User Info answers calls without (or with wrong) Basic auth",
+    "summary-no-basic-auth": "the Summary Webhook accepts calls without (or with wrong) Basic "
+                             "auth, as long as the signature holds",
 })
 BUGS: frozenset[str] = frozenset(BUG_DESCRIPTIONS)
 TIGHT_FRESHNESS_SECONDS = 5  # bug webhook-tight-freshness: the window it allows

@@ -39,7 +39,8 @@ def place_order(partner: Partner, player_id: str, sku: str, quantity: int,
                            + ", ".join(CURRENCIES))
     if quantity < 1:
         raise PartnerError(f"quantity must be at least 1; got {quantity}")
-    order = Order(str(uuid.uuid4()), player_id, (OrderLine(item.sku, quantity, item.tokens),))
+    order = Order(str(uuid.uuid4()), player_id, (OrderLine(item.sku, quantity, item.tokens),),
+                  amount=item.prices[country_code] * quantity)
     # Saved before the call: its event may arrive before Pay1st's answer (found by
     # partnerReference), and if the answer is lost the payment may still exist.
     partner.store.save_order(order)

@@ -20,6 +20,7 @@ from reference_partner.signatures import gateway_signature
 
 AUTH_TYPE = "application/vnd.carry1st.payments.partnerauthentication+json"
 PAYMENT_TYPE = "application/vnd.carry1st.payments.payment+json"
+REFUND_TYPE = "application/vnd.carry1st.payments.refund+json"
 
 
 def new_session() -> requests.Session:
@@ -77,6 +78,21 @@ class Pay1stClient:
         body = {"reference": reference, "products": products}
         self._answer(self._signed_post("/api/pay1st/payments/fulfilments", body))
 
+    def create_refund(self, payment_reference: str, partner_refund_reference: str,
+                      amount: float | None = None, reason: str | None = None) -> dict[str, Any]:
+        """Create Refund (§6.10, beta): refund a paid payment's transaction (its reference with
+        ``-T`` for ``-P``), all of it when ``amount`` is None. Pay1st then sends a notification
+        at every refund status; ours arrive at the Webhook URL (``money_back.py``)."""
+        body: dict[str, Any] = {
+            "transactionReference": payment_reference.removesuffix("-P") + "-T",
+            "partnerRefundReference": partner_refund_reference}  # unique: a retry reuses it
+        if amount is not None:
+            body["amount"] = amount
+        if reason:
+            body["reason"] = reason
+        return self._answer(self._signed_post("/api/pay1st/transactions/refunds/create", body,
+                                              REFUND_TYPE))
+
     def checkout_url(self, reference: str) -> str:
         """The hosted checkout link (§6.5); ``urlencode`` escapes the token's ``+ / =``."""
         token = self.access_token()
@@ -85,21 +101,24 @@ class Pay1stClient:
         query = urlencode({"reference": reference, "accessToken": token})
         return f"{self.base_url}/checkout?{query}"
 
-    def _signed_post(self, path: str, payload: dict[str, Any]) -> requests.Response:
+    def _signed_post(self, path: str, payload: dict[str, Any],
+                     media_type: str = PAYMENT_TYPE) -> requests.Response:
         """POST ``payload`` signed; on 401 renew the token once and send it again."""
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        response = self._send(path, body, self._signed_headers(body, self.access_token()))
+        response = self._send(path, body,
+                              self._signed_headers(body, self.access_token(), media_type))
         # Expired or revoked token: one fresh try (never, with bug token-never-refreshed).
         if response.status_code == 401 and "token-never-refreshed" not in self._settings.bugs:
             token = self.access_token(renew=True)
-            response = self._send(path, body, self._signed_headers(body, token))
+            response = self._send(path, body, self._signed_headers(body, token, media_type))
         return response
 
-    def _signed_headers(self, body: bytes, token: str) -> dict[str, str]:
+    def _signed_headers(self, body: bytes, token: str,
+                        media_type: str = PAYMENT_TYPE) -> dict[str, str]:
         timestamp = now_timestamp()
         signature = gateway_signature(self._settings.signing_key, timestamp, body)
         # The token goes in AccessToken, not Authorization (§4.1).
-        return {"AccessToken": f"Bearer {token}", "Content-Type": PAYMENT_TYPE,
+        return {"AccessToken": f"Bearer {token}", "Content-Type": media_type,
                 "X-TIMESTAMP": timestamp, "X-SIGNATURE": signature}
 
     def _send(self, path: str, body: bytes, headers: dict[str, str],

@@ -5,6 +5,8 @@
   message = the ``X-TIMESTAMP`` text immediately followed by the raw body bytes).
 * The Shop's Summary Webhook: ``X-SIGNATURE`` = lowercase hex HMAC-SHA256(key = the Base64
   *text* of ``username:password``, message = the raw body trimmed of whitespace).
+* The Shop's User Info and Summary calls also carry ``Authorization: Basic`` with that same
+  Base64 text, which protects the two webhooks.
 
 Always sign and verify the exact bytes on the wire, never re-serialised JSON.
 """
@@ -68,6 +70,18 @@ def verify_summary_signature(key: bytes, body: bytes, signature: str | None) -> 
         raise SignatureError("missing X-SIGNATURE")
     if not same_hex(summary_signature(key, body), signature):
         raise SignatureError("bad X-SIGNATURE")
+
+
+def verify_basic_auth(username: str, password: str, header: str | None) -> None:
+    """Raise ``SignatureError`` unless ``header`` is ``Basic`` + the Base64 of
+    ``username:password``: the pair the Shop sends on its User Info and Summary calls."""
+    if not header:
+        raise SignatureError("missing Authorization: Basic (the product's username:password)")
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not hmac.compare_digest(
+            value.strip().encode("utf-8", "replace"), summary_key(username, password)):
+        raise SignatureError("wrong Authorization: expected Basic with the product's Basic Auth "
+                             "username and password")
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -32,6 +32,7 @@ class Order:
     reference: str | None = None  # Pay1st's, known once Create Payment answered
     status: str = "NEW"  # the last Pay1st payment status we accepted
     fulfilled: bool = False  # Pay1st accepted our fulfilment report
+    amount: float = 0  # what Create Payment asked for, in major units
 
     @property
     def tokens(self) -> int:
@@ -56,6 +57,8 @@ class Store:
         self._by_reference: dict[str, str] = {}  # Pay1st reference → partner reference
         self._accounts: dict[str, Account] = {}
         self._summaries: set[str] = set()  # references of Summaries already credited
+        self._taken_back: dict[str, int] = {}  # refund/chargeback reference → tokens taken
+        self._given_back: set[str] = set()  # chargebacks won: their tokens credited again
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -100,4 +103,29 @@ class Store:
             if reference in self._summaries:
                 return False
             self._summaries.add(reference)
+            return True
+
+    def debit(self, player_id: str, tokens: int) -> Account:
+        """Take ``tokens`` from a player's balance (a refund or chargeback); return the account."""
+        with self._lock:
+            old = self.account(player_id)
+            self._accounts[player_id] = Account(old.balance - tokens, old.credits)
+            return self._accounts[player_id]
+
+    def taken_back(self, reference: str) -> int | None:
+        """The tokens a refund or chargeback took back, or None if it took none yet."""
+        with self._lock:
+            return self._taken_back.get(reference)
+
+    def record_taken_back(self, reference: str, tokens: int) -> None:
+        """Note that a refund or chargeback took ``tokens`` back."""
+        with self._lock:
+            self._taken_back[reference] = self._taken_back.get(reference, 0) + tokens
+
+    def first_given_back(self, reference: str) -> bool:
+        """Record a won chargeback's credit given back; True the first time only."""
+        with self._lock:
+            if reference in self._given_back:
+                return False
+            self._given_back.add(reference)
             return True

@@ -1,5 +1,6 @@
-"""The three calls Pay1st makes to us, and the page its checkout sends customers back to,
-under ``/pay1st``.
+"""The calls Pay1st makes to us, and the page its checkout sends customers back to, under
+``/pay1st``: the Shop's User Info and Summary Webhooks (with the product's Basic auth), and
+Payment Webhook Events with the refund and chargeback notifications that share their URL.
 
 Each view reads the raw body first, verifies it, and only then parses and acts: a signature is
 over bytes, and re-serialised JSON would not match it.
@@ -13,10 +14,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from reference_partner import orders, shop
+from reference_partner import money_back, orders, shop
 from reference_partner.bugs import TIGHT_FRESHNESS_SECONDS, decoded_summary_key, reserialised
 from reference_partner.signatures import (
     summary_key,
+    verify_basic_auth,
     verify_payment_webhook,
     verify_summary_signature,
     verify_timestamp_fresh,
@@ -29,10 +31,14 @@ blueprint = Blueprint("pay1st", __name__, url_prefix="/pay1st")
 @blueprint.get("/user-info")
 def user_info() -> ResponseReturnValue:
     """User Info Webhook (§7.2): ``?playerId=...`` → 200 ``{userId, externalReference, amount,
-    currencyCode}`` for an active player; 400 ``{errorMessage, errorCode}`` otherwise."""
+    currencyCode}`` for an active player; 400 ``{errorMessage, errorCode}`` otherwise; 401
+    ``{error}`` without the product's ``Authorization: Basic``."""
     partner = current_partner()
     if partner.bug("slow-user-info"):
         time.sleep(partner.settings.slow_seconds)
+    if not partner.bug("user-info-no-basic-auth"):  # 401 {error}: only the Shop may ask
+        verify_basic_auth(partner.settings.shop_username, partner.settings.shop_password,
+                          request.headers.get("Authorization"))
     try:
         return shop.user_info(partner, request.args.to_dict())
     except shop.PlayerError as exc:
@@ -42,9 +48,13 @@ def user_info() -> ResponseReturnValue:
 @blueprint.post("/summary")
 def summary() -> ResponseReturnValue:
     """Summary Webhook (§7.3): a signed body (§5.2) → 200, credited once per ``reference``;
-    401 ``{error}`` for a missing or bad ``X-SIGNATURE``; 400 for a body that is not JSON."""
+    401 ``{error}`` for a missing or bad ``Authorization: Basic`` or ``X-SIGNATURE``; 400 for a
+    body that is not JSON."""
     partner = current_partner()
     settings, body = partner.settings, request.get_data()
+    if not partner.bug("summary-no-basic-auth"):
+        verify_basic_auth(settings.shop_username, settings.shop_password,
+                          request.headers.get("Authorization"))
     if not partner.bug("summary-no-signature-check"):
         make_key = decoded_summary_key if partner.bug("summary-decoded-key") else summary_key
         key = make_key(settings.shop_username, settings.shop_password)
@@ -55,8 +65,9 @@ def summary() -> ResponseReturnValue:
 
 @blueprint.post("/payment-events")
 def payment_event() -> ResponseReturnValue:
-    """Payment Webhook Event (§6.8): signed like our requests (§5.1) and at most
-    ``timestamp_tolerance_seconds`` old → 200, applied once; 401 ``{error}`` otherwise."""
+    """Payment Webhook Event (§6.8), or a refund or chargeback notification: signed like our
+    requests (§5.1) and at most ``timestamp_tolerance_seconds`` old → 200, applied once; 401
+    ``{error}`` otherwise."""
     partner = current_partner()
     if partner.bug("slow-payment-webhook"):
         time.sleep(partner.settings.slow_seconds)
@@ -70,7 +81,10 @@ def payment_event() -> ResponseReturnValue:
         tolerance = (TIGHT_FRESHNESS_SECONDS if partner.bug("webhook-tight-freshness")
                      else settings.timestamp_tolerance_seconds)
         verify_timestamp_fresh(timestamp, datetime.now(UTC), tolerance)
-    return {"received": True, "note": orders.apply_payment_event(partner, json_object(body))}
+    event = json_object(body)
+    if money_back.is_money_back(event):  # a refund's or chargeback's, sent to the same URL
+        return {"received": True, "note": money_back.apply(partner, event)}
+    return {"received": True, "note": orders.apply_payment_event(partner, event)}
 
 
 @blueprint.get("/return")

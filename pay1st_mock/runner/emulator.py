@@ -19,6 +19,7 @@ from pay1st_mock.runner.http import USER_AGENT, send
 from pay1st_mock.runner.results import Exchange, parse_body
 
 CONTROL_TIMEOUT = 10.0
+REFUND_TYPE = "application/vnd.carry1st.payments.refund+json"
 
 
 class EmulatorError(Exception):
@@ -55,6 +56,19 @@ class Emulator:
             raise EmulatorError(f"the partner under test cannot log in to the emulator: {exc}; "
                                 "is the server running with the same config?") from None
         return send(self.session, "POST", f"{self.base_url}/api/pay1st/payments/create",
+                    headers=headers, data=raw, timeout=CONTROL_TIMEOUT)
+
+    def create_refund(self, body: dict[str, Any]) -> Exchange:
+        """``POST /api/pay1st/transactions/refunds/create``, signed with the partner's
+        credentials (the refund media type)."""
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        try:
+            headers = self._gateway.signed_headers(raw, REFUND_TYPE)
+        except (AssertionError, requests.RequestException) as exc:  # PartnerClient's failed login
+            raise EmulatorError(f"the partner under test cannot log in to the emulator: {exc}; "
+                                "is the server running with the same config?") from None
+        return send(self.session, "POST",
+                    f"{self.base_url}/api/pay1st/transactions/refunds/create",
                     headers=headers, data=raw, timeout=CONTROL_TIMEOUT)
 
     def control(self, method: str, path: str, body: Any = None,

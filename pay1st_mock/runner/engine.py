@@ -98,10 +98,16 @@ class Engine:
 
     def _undeclared(self, scenario: Scenario) -> str | None:
         """Why the scenario is skipped: it needs a test player the config does not name (the
-        docs cannot tell the emulator who is suspended; only the partner can)."""
+        docs cannot tell the emulator who is suspended; only the partner can), or a Basic Auth
+        pair the product does not configure."""
         if "suspended_player" in scenario.requires and not self.target.suspended_player_id:
             return ("skipped: this scenario needs a player who exists but is suspended; name one "
                     "with [run] suspended_player_id in the config (docs/scenarios.md)")
+        product = self.target.product
+        if "basic_auth" in scenario.requires and (product is None or not product.basic_auth):
+            return ("skipped: this scenario checks the Shop's Basic auth, and the product under "
+                    "test configures none; add basic_auth = { username, password } to its "
+                    "[[products]] entry (docs/shop.md)")
         return None
 
     def _prepare(self, scenario: Scenario, state: RunState, context: Context) -> str | None:

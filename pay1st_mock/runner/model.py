@@ -19,8 +19,9 @@ SCHEMA = "scenario.schema.json"
 
 # The action keys of a step, in the order the README documents them.
 ACTIONS = ("user_info", "summary_webhook", "payment_webhook", "create_payment",
-           "complete_payment", "shop_purchase", "advance_clock", "wait_for_call", "no_call",
-           "wait_for_delivery", "http")
+           "complete_payment", "refund_payment", "open_chargeback", "shop_purchase",
+           "advance_clock", "wait_for_call", "no_call", "wait_for_delivery", "resend_delivery",
+           "http")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Steps that act as Pay1st toward the partner: User Info, Summary and Payment Webhook
-calls, signed (or not) as asked, and plain HTTP."""
+calls, signed (or not) as asked, with the product's Basic auth on the Shop's two calls (or
+without, as asked), and plain HTTP."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pay1st_mock.runner.steps_state import (
     query_text,
     written,
 )
+from pay1st_mock.shop.catalogue import Product
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 from pay1st_mock.webhooks.payloads import customer_of, event_body
 
@@ -33,6 +35,7 @@ def user_info(state: RunState, args: Mapping[str, Any],
         raise StepError("the partner under test has no User Info Webhook URL: set "
                         "user_info_url in its [[products]] entry, or pass --partner-url")
     exchange = send(state.session, "GET", product.user_info_url,
+                    headers=_basic_auth(product, args.get("basic_auth", "valid")),
                     params={k: query_text(v) for k, v in args.get("query", {}).items()},
                     timeout=state.partner_timeout(expect))
     return [Observation(exchange, subject_of(exchange))]
@@ -61,12 +64,22 @@ def summary_webhook(state: RunState, args: Mapping[str, Any],
     if signature == "stale":
         raise StepError("summary_webhook: Summary Webhooks carry no timestamp, so 'stale' does "
                         "not apply; use valid, missing or wrong")
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json",
+               **_basic_auth(product, args.get("basic_auth", "valid"))}
     if signature != "missing":
         password = product.password + ("-wrong" if signature == "wrong" else "")
         headers["X-SIGNATURE"] = sign_summary(summary_key(product.username, password), raw)
     return _post_repeatedly(state, product.summary_url, raw, lambda: headers, args, expect,
                             "summary")
+
+
+def _basic_auth(product: Product, how: str) -> dict[str, str]:
+    """``Authorization: Basic`` as the Shop sends it when the product configures its pair
+    (``valid``), or ``missing``, or made with another password (``wrong``)."""
+    if not product.basic_auth or how == "missing":
+        return {}
+    password = product.password + ("-wrong" if how == "wrong" else "")
+    return {"Authorization": f"Basic {summary_key(product.username, password)}"}
 
 
 def payment_webhook(state: RunState, args: Mapping[str, Any],

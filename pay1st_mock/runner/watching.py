@@ -12,6 +12,7 @@ from pay1st_mock.runner.results import Exchange, Observation, Subject, parse_bod
 from pay1st_mock.runner.steps_state import (
     POLL_SECONDS,
     RunState,
+    StepError,
     StepFailed,
     answers_of,
     emulator_call,
@@ -75,8 +76,7 @@ def wait_for_delivery(state: RunState, args: Mapping[str, Any],
     within = max(args.get("within_seconds", 0), timeout + DELIVERY_MARGIN_SECONDS)
     deadline = time.monotonic() + within
     while True:
-        deliveries = [d for d in emulator_call(lambda: state.emulator.deliveries(reference))
-                      if event is None or d["event"] == event]
+        deliveries = _matching(state, args)
         answered = [d for d in deliveries if d["attempts"] or d["status"] == "SKIPPED"]
         if answered:
             return [_attempt_observation(answered[0], timeout, expect)]
@@ -89,12 +89,55 @@ def wait_for_delivery(state: RunState, args: Mapping[str, Any],
         time.sleep(POLL_SECONDS)
 
 
+def resend_delivery(state: RunState, args: Mapping[str, Any],
+                    expect: Mapping[str, Any]) -> list[Observation]:
+    """Send the newest matching webhook again, as Pay1st's retries may (``POST
+    /_mock/deliveries/ID/resend``), and wait for the partner's answer to the copy.
+
+    The copy queues behind the reference's pending deliveries, so it waits the webhook timeout
+    for each of them too.
+    """
+    found = _matching(state, args)
+    if not found:
+        what = " ".join(filter(None, [args.get("kind"), args.get("event")])) or "webhook"
+        raise StepError(f"resend_delivery: the emulator has no {what} delivery for "
+                        f"{args['reference']} to resend yet; wait for it first "
+                        "(wait_for_delivery)")
+    resent = emulator_call(lambda: state.emulator.control_json(
+        "POST", f"/deliveries/{found[0]['id']}/resend"))
+    timeout = state.target.webhook_timeout_seconds
+    ahead = sum(1 for d in emulator_call(lambda: state.emulator.deliveries(args["reference"]))
+                if d["status"] == "PENDING")
+    deadline = time.monotonic() + ahead * timeout + DELIVERY_MARGIN_SECONDS
+    while True:
+        copy = emulator_call(lambda: state.emulator.control_json(
+            "GET", f"/deliveries/{resent['id']}"))
+        if copy["attempts"] or copy["status"] == "SKIPPED":
+            return [_attempt_observation(copy, timeout, expect)]
+        if time.monotonic() >= deadline:
+            raise StepFailed(f"the resent webhook was not answered within "
+                             f"{ahead * timeout + DELIVERY_MARGIN_SECONDS:g} s: "
+                             + _delivery_state(copy))
+        time.sleep(POLL_SECONDS)
+
+
+def _matching(state: RunState, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The reference's deliveries of ``kind`` and ``event`` (when given), newest first."""
+    kind, event = args.get("kind"), args.get("event")
+    return [d for d in emulator_call(lambda: state.emulator.deliveries(args["reference"]))
+            if (event is None or d["event"] == event) and (kind is None or d["kind"] == kind)]
+
+
+_SUBJECTS = {"refund": "refund", "chargeback": "chargeback"}  # else: the payment's status
+
+
 def _delivery_state(delivery: dict[str, Any]) -> str:
     """``delivery #5 (payment status SUCCESSFUL): still waiting for a 2xx, 1 attempt so far``."""
     state = {"PENDING": "still waiting for a 2xx", "DELIVERED": "delivered (answered 2xx)",
              "EXHAUSTED": "given up after every retry", "SKIPPED": "not sent"}.get(
         delivery["status"], delivery["status"])
-    return (f"delivery #{delivery['id']} (payment status {delivery['event']}): {state}, "
+    subject = _SUBJECTS.get(delivery["kind"], "payment")
+    return (f"delivery #{delivery['id']} ({subject} status {delivery['event']}): {state}, "
             f"{len(delivery['attempts'])} attempt(s) so far")
 
 

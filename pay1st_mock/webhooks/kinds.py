@@ -220,7 +220,9 @@ class SummaryKind(WebhookKind):
     mistakes = ("compute HMAC-SHA256 over the raw body with surrounding whitespace trimmed, not "
                 "over JSON you parsed and wrote again; the key is the Base64 text of "
                 "username:password, used as text (do not decode it, do not use "
-                "username:password itself); there is no timestamp; compare lowercase hex")
+                "username:password itself); there is no timestamp; compare lowercase hex; a "
+                "product with a Basic Auth pair also sends Authorization: Basic with that same "
+                "Base64 text: accept it")
     scheme = SigningScheme(
         "the body with surrounding whitespace trimmed (no timestamp)",
         "the Base64 text of the product's username:password (not decoded)",

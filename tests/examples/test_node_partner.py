@@ -54,6 +54,7 @@ LIMITS: dict[str, Any] = {"version": 1, "server": {"data": ":memory:"},
 ORDERS = "/pay1st-test/orders"
 CREATE, FULFIL = "/api/pay1st/payments/create", "/api/pay1st/payments/fulfilments"
 TOKEN, REFRESH = "/api/pay1st/auth/token", "/api/pay1st/auth/refresh"
+REFUND = "/api/pay1st/transactions/refunds/create"
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +193,9 @@ def test_the_node_partner_passes_the_whole_pack(node: str) -> None:
     # no refusal but a 401 (a token that expired, which the partner renews).
     assert [(e["path"], e["status"], e["findings"]) for e in journal
             if (e["status"] < 400 and e["findings"]) or e["status"] not in (200, 201, 401)] == []
-    assert {CREATE, FULFIL} <= {e["path"] for e in journal} <= {TOKEN, REFRESH, CREATE, FULFIL}
+    # (The refunds are the runner's: refund_payment creates them with the partner's credentials.)
+    assert {CREATE, FULFIL} <= {e["path"] for e in journal} <= {TOKEN, REFRESH, CREATE, FULFIL,
+                                                                 REFUND}
 
 
 # --- The signature code against the documented vectors ----------------------------------------
@@ -375,23 +378,29 @@ def test_the_shop_side(node: str, emulator: Emulator) -> None:
                           "productBundleExternalId": "CRE-11", "quantity": 3,
                           "paymentMethod": "Visa / Mastercard"}, indent=1)
     padded = f"\n {summary} \r\n".encode()  # signed over the trimmed body, sent padded
+    shop = {"Authorization": f"Basic {key}"}  # the product's pair, on both Shop calls
     with node_partner(node, emulator.url) as partner:
         for _ in range(2):
             answer = partner.call("POST", "/pay1st/summary", data=padded,
-                                  headers={"X-SIGNATURE": sign_summary(key, padded)})
+                                  headers={**shop, "X-SIGNATURE": sign_summary(key, padded)})
             assert answer.status_code == 200, answer.text
         assert partner.balance("player-2") == (33, 1)  # tokensPurchased, once, not × quantity
-        forged = partner.call("POST", "/pay1st/summary", data=padded,
-                              headers={"X-SIGNATURE": sign_summary("YXBpdXNlcg==", padded)})
+        forged = partner.call("POST", "/pay1st/summary", data=padded, headers={
+            **shop, "X-SIGNATURE": sign_summary("YXBpdXNlcg==", padded)})
         assert forged.status_code == 401
+        unauthorised = partner.call("POST", "/pay1st/summary", data=padded,
+                                    headers={"X-SIGNATURE": sign_summary(key, padded)})
+        assert unauthorised.status_code == 401  # signed, but without the Basic auth
+        assert partner.call("GET", "/pay1st/user-info",
+                            params={"playerId": "player-1"}).status_code == 401
         for query, status, code in [({"playerId": "banned-1"}, 400, "PLAYER_INACTIVE"),
                                     ({"playerId": "nobody"}, 400, "PLAYER_NOT_FOUND"),
                                     ({}, 400, "MISSING_PLAYER_ID"),
                                     ({"playerId": "player-1", "amount": "ten"}, 400,
                                      "INVALID_AMOUNT")]:
-            answer = partner.call("GET", "/pay1st/user-info", params=query)
+            answer = partner.call("GET", "/pay1st/user-info", params=query, headers=shop)
             assert (answer.status_code, answer.json()["errorCode"]) == (status, code)
-        valid = partner.call("GET", "/pay1st/user-info", params={
+        valid = partner.call("GET", "/pay1st/user-info", headers=shop, params={
             "playerId": "player-1", "externalReference": "EXT", "amount": "1000.50",
             "currencyCode": "NGN"}).json()
         assert valid == {"userId": "player-1", "externalReference": "EXT", "amount": 1000.5,

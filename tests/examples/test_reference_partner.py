@@ -60,7 +60,11 @@ class Stack:
         self.partner.stop()
         self.http.close()
 
-    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def call(self, method: str, path: str, basic_auth: bool = True,
+             **kwargs: Any) -> requests.Response:
+        """A call to the partner; the Shop's two webhooks get the product's Basic auth."""
+        if basic_auth and path.startswith(("/pay1st/user-info", "/pay1st/summary")):
+            kwargs["headers"] = {"Authorization": SHOP_AUTH, **kwargs.get("headers", {})}
         return self.http.request(method, self.partner.url + path, **kwargs)
 
     def emulator(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -107,16 +111,22 @@ class Stack:
         return self.call("POST", "/pay1st/payment-events", data=body,
                          headers=(headers or signed)(body))
 
-    def post_summary(self, body: str, signature: str | None = "sign") -> requests.Response:
+    def post_summary(self, body: str, signature: str | None = "sign",
+                     basic_auth: bool = True) -> requests.Response:
         signature = sign_summary(v.SUMMARY_KEY, body) if signature == "sign" else signature
         headers = {"X-SIGNATURE": signature} if signature is not None else {}
-        return self.call("POST", "/pay1st/summary", data=body.encode(), headers=headers)
+        return self.call("POST", "/pay1st/summary", basic_auth, data=body.encode(),
+                         headers=headers)
+
 
 
 def signed(body: bytes, timestamp: str | None = None, key: str = v.REQUEST_KEY) -> dict[str, str]:
     """Payment-event headers, signed by the emulator's own signing module."""
     timestamp = timestamp or now_timestamp()
     return {"X-TIMESTAMP": timestamp, "X-SIGNATURE": sign_request(key, timestamp, body)}
+
+
+SHOP_AUTH = "Basic " + v.SUMMARY_KEY  # the Base64 text of apiuser:apipassword
 
 
 def summary_body(**fields: Any) -> str:
@@ -313,8 +323,39 @@ def test_user_info(stack: Stack, query: dict[str, str], status: int,
     assert status == 200 or query.get("playerId", "") in body["errorMessage"]  # names the id
 
 
+# --- Money going back ------------------------------------------------------------------------
+def test_a_refund_and_a_chargeback_through_the_emulator_take_the_credit_back(
+        stack: Stack) -> None:
+    """The emulator's own notifications, at the partner's Webhook URL beside payment events:
+    a SUCCESSFUL refund of half takes half the credit back, once; a chargeback takes the rest
+    and a WON decision gives it back."""
+    created = stack.order(quantity=2)  # 22 credits for NGN 2000
+    stack.complete(created["reference"])
+    assert stack.balance() == (22, 1)
+    answer = stack.partner.partner.pay1st.create_refund(created["reference"], "ticket-1", 1000,
+                                                        "Customer requested refund")
+    assert (answer["status"], answer["amount"], answer["fullRefund"]) == ("PENDING", 1000, False)
+    stack.emulator("POST", f"/_mock/refunds/{answer['refundReference']}/complete",
+                   json={"status": "SUCCESSFUL"})
+    stack.settle(created["reference"])
+    assert stack.balance()[0] == 11
+    [delivered] = [d for d in stack.deliveries(created["reference"])
+                   if d["kind"] == "refund" and d["event"] == "SUCCESSFUL"]
+    stack.emulator("POST", f"/_mock/deliveries/{delivered['id']}/resend")
+    stack.settle(created["reference"])
+    assert stack.balance()[0] == 11  # a duplicate changes nothing
+    opened = stack.emulator("POST", f"/_mock/payments/{created['reference']}/chargebacks",
+                            json={})
+    stack.settle(created["reference"])
+    assert stack.balance()[0] == 0  # the other half, charged back
+    stack.emulator("POST", f"/_mock/chargebacks/{opened['chargeback']['chargebackReference']}"
+                   "/decide", json={"status": "WON"})
+    stack.settle(created["reference"])
+    assert stack.balance()[0] == 11
+
+
 # --- Deliberate bugs -------------------------------------------------------------------------
-def _status(path: str, **params: str) -> Callable[[Stack], Any]:
+def _status(path: str, **params: str) -> Callable[[Stack], Any]:  # with the Shop's Basic auth
     return lambda s: s.call("GET", path, params=params).status_code
 
 
@@ -392,6 +433,21 @@ def _summary_of_three(s: Stack) -> tuple[int, int]:
 
 _EVENT = {"reference": "C-1-P", "status": "SUCCESSFUL"}
 
+
+def _money_back(*notices: tuple[str, str]) -> Callable[[Stack], int]:
+    """Pay for an order (11 credits), then send signed (kind, status) notifications of one
+    refund or chargeback of all of it; the balance after."""
+    def probe(s: Stack) -> int:
+        order = s.order()
+        s.complete(order["reference"])
+        for kind, status in notices:
+            assert s.post_event({f"{kind}Reference": f"{kind}-1", "status": status,
+                                 "partnerReference": order["partnerReference"],
+                                 "amount": 1000, "fullRefund": True}).status_code == 200
+        return s.balance()[0]
+    return probe
+
+
 # bug → (probe, answer of the correct partner, answer with the bug on)
 BUG_TABLE: dict[str, tuple[Callable[[Stack], Any], Any, Any]] = {
     "user-info-accepts-unknown": (_status("/pay1st/user-info", playerId="nobody"), 400, 200),
@@ -427,6 +483,16 @@ BUG_TABLE: dict[str, tuple[Callable[[Stack], Any], Any, Any]] = {
     "checkout-link-unescaped": (_checkout_link_status, 200, 400),
     "no-fulfilment": (_after("success"), (1, 11), (0, 11)),
     "slow-payment-webhook": (_took(lambda s: s.post_event(_EVENT)), False, True),
+    "refund-double-reverse": (_money_back(("refund", "SUCCESSFUL"), ("refund", "SUCCESSFUL")),
+                              0, -11),
+    "refund-reverse-any-status": (_money_back(("refund", "PENDING"), ("refund", "FAILED")),
+                                  11, 0),
+    "chargeback-ignored": (_money_back(("chargeback", "OPEN")), 0, 11),
+    "user-info-no-basic-auth": (lambda s: s.call(
+        "GET", "/pay1st/user-info", False, params={"playerId": "player-1"}).status_code, 401,
+        200),
+    "summary-no-basic-auth": (lambda s: s.post_summary(summary_body(), basic_auth=False)
+                              .status_code, 401, 200),
 }
 
 

@@ -62,6 +62,7 @@ class Partner:
     user_info_delay: float = 0.0
     webhook_delay: float = 0.0  # seconds before answering a payment event
     refuse_events: bool = False  # answer 401 to every payment event (a broken verification)
+    check_basic_auth: bool = True  # the Shop's calls must carry the product's Basic pair
     players: dict[str, int] = field(default_factory=lambda: {"player-1": 0})
     calls: list[Call] = field(default_factory=list)
     fulfilment_statuses: list[int] = field(default_factory=list)
@@ -152,6 +153,9 @@ class Partner:
 
     def _user_info(self, call: Call) -> tuple[int, Any]:
         time.sleep(self.user_info_delay)
+        expected = f"Basic {summary_key(SUMMARY_USER, SUMMARY_PASSWORD)}"
+        if self.check_basic_auth and call.headers.get("Authorization") != expected:
+            return 401, {"errorMessage": "send the product's Basic auth", "errorCode": "AUTH"}
         player = call.query.get("playerId")
         if not player:
             return 400, {"errorMessage": "playerId is required", "errorCode": "MISSING"}

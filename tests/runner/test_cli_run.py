@@ -127,9 +127,10 @@ def test_run_the_shipped_shop_user_info_scenarios(partner: Partner) -> None:
     code, out, err = cli("run", PACK / "shop", "-k", "user-info", "--port", "0",
                          "--partner-url", partner.url, "--seed", "1")
     assert (code, err) == (0, ""), out
-    # "user info" also names the end-to-end Shop purchase, whose first steps need no hooks; the
-    # suspended-player scenario is skipped: this partner's config names no suspended player
-    assert out.splitlines()[-1] == "5 passed, 0 failed, 1 skipped"
+    # "user info" also names the end-to-end Shop purchase, whose first steps need no hooks, and
+    # the Basic-auth one (the demo product configures a pair); the suspended-player scenario is
+    # skipped: this partner's config names no suspended player
+    assert out.splitlines()[-1] == "6 passed, 0 failed, 1 skipped"
 
 
 def test_run_against_a_running_emulator_with_hooks(partner: Partner, server: str) -> None:

@@ -94,6 +94,19 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "shop/summary-quantity-credits-tokens-purchased-once.json":
         ("summary-quantity-twice", ["$.balance: expected 33, got 99",
                                     "without multiplying by quantity"]),
+    # Issue 15: money going back, and the Shop's Basic auth.
+    "gateway/refund-takes-the-credit-back-once.json":
+        ("refund-double-reverse", ["$.balance: expected", "once per refundReference"]),
+    "gateway/failed-refund-keeps-the-credit.json":
+        ("refund-reverse-any-status", ["$.balance: expected", "on SUCCESSFUL alone"]),
+    "gateway/chargeback-takes-the-credit-back.json":
+        ("chargeback-ignored", ["$.balance: expected", "charged-back order was not paid for"]),
+    "shop/user-info-without-basic-auth-is-refused.json":
+        ("user-info-no-basic-auth", ["status: expected 4xx, got 200",
+                                     "carries no Authorization: Basic"]),
+    "shop/summary-without-basic-auth-is-refused.json":
+        ("summary-no-basic-auth", ["status: expected 4xx, got 200",
+                                   "no Authorization: Basic"]),
 }
 GATEWAY = PACK / "gateway"
 

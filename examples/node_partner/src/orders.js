@@ -39,6 +39,7 @@ export async function placeOrder(partner, { playerId, sku, quantity, countryCode
     reference: null, // Pay1st's, once Create Payment answers (or its first event arrives)
     status: 'NEW',
     fulfilled: false,
+    amountMinor: item.prices[countryCode] * quantity, // what the payment asks for, minor units
   };
   // Saved before the call: the payment's first event may arrive before Pay1st's answer does
   // (it is then found by partnerReference), and a lost answer must not lose the order.

@@ -8,6 +8,9 @@
 //     X-SIGNATURE = lowercase hex HMAC-SHA256(key = the Base64 *text* of "username:password",
 //                   message = the raw body with surrounding whitespace trimmed)
 //
+// The Shop's User Info and Summary calls also carry Authorization: Basic with that same Base64
+// text: it protects the two webhooks.
+//
 // Always sign and verify the exact bytes on the wire (a Buffer), never JSON.stringify(JSON.parse(x)):
 // key order, spacing, number formats and escapes all change the bytes, and so the signature.
 
@@ -55,6 +58,18 @@ export function verifyFresh(timestamp, nowMs, toleranceSeconds) {
   if (ageSeconds > toleranceSeconds) {
     throw new SignatureError(`stale X-TIMESTAMP: ${timestamp} is ${Math.round(ageSeconds)} s from our `
       + `clock (at most ${toleranceSeconds} s allowed)`);
+  }
+}
+
+/** Throw SignatureError unless `header` is "Basic " + the Base64 of "username:password": the
+ *  product's pair, which the Shop sends on its User Info and Summary calls. */
+export function verifyBasicAuth(username, password, header) {
+  if (!header) throw new SignatureError("missing Authorization: Basic (the product's username:password)");
+  const [scheme, value = ''] = String(header).trim().split(/\s+/, 2);
+  const expected = Buffer.from(summaryKey(username, password), 'utf8');
+  const got = Buffer.from(value, 'utf8');
+  if (scheme.toLowerCase() !== 'basic' || got.length !== expected.length || !timingSafeEqual(got, expected)) {
+    throw new SignatureError("wrong Authorization: expected Basic with the product's username and password");
   }
 }
 

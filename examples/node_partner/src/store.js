@@ -1,4 +1,5 @@
-// The partner's state, in memory: orders, player balances, credited Summary references.
+// The partner's state, in memory: orders, player balances, credited Summary references, and what
+// refunds and chargebacks took back.
 //
 // A real partner keeps this in its database, and the rule that matters carries over: every
 // check-then-change ("is this order already paid?", "was this Summary already credited?") must be
@@ -11,6 +12,8 @@ export class Store {
   #byReference = new Map(); // Pay1st's reference → our partnerReference
   #accounts = new Map(); // playerId → { balance, credits }
   #summaries = new Set(); // references of Summaries already credited
+  #takenBack = new Map(); // refund or chargeback reference → tokens taken back
+  #givenBack = new Set(); // chargebacks won: their tokens credited again
 
   /** Insert an order, or re-index it once Pay1st's reference is known. */
   saveOrder(order) {
@@ -38,6 +41,29 @@ export class Store {
   /** A player's account; empty if never credited. */
   account(playerId) {
     return this.#accounts.get(playerId) ?? { balance: 0, credits: 0 };
+  }
+
+  /** Take `tokens` from a player's balance (a refund or a chargeback). */
+  debit(playerId, tokens) {
+    const { balance, credits } = this.account(playerId);
+    this.#accounts.set(playerId, { balance: balance - tokens, credits });
+  }
+
+  /** The tokens a refund or chargeback took back, or undefined if it took none yet. */
+  takenBack(reference) {
+    return this.#takenBack.get(reference);
+  }
+
+  /** Note that a refund or chargeback took `tokens` back. */
+  recordTakenBack(reference, tokens) {
+    this.#takenBack.set(reference, (this.#takenBack.get(reference) ?? 0) + tokens);
+  }
+
+  /** Record a won chargeback's credit given back; true the first time only. */
+  firstGivenBack(reference) {
+    if (this.#givenBack.has(reference)) return false;
+    this.#givenBack.add(reference);
+    return true;
   }
 
   /** Record a Summary's reference; true the first time only. */
