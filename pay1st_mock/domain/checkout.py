@@ -342,10 +342,11 @@ class Checkout:
 
     def _code(self, payment: Payment, form: dict[str, str]) -> Payment:
         code = form.get("code", "").strip()
+        channel = self.channel_for(payment, payment.channel_id)
+        if code == table.GOOD_CODE or code in table.STAGING_CODES.get(channel.code, ()):
+            return self._finish(payment, "SUCCESSFUL", None)
         if not re.fullmatch(r"\d{4,8}", code):
             raise FormError("code", "Enter the code you received (4 to 8 digits).")
-        if code == table.GOOD_CODE:
-            return self._finish(payment, "SUCCESSFUL", None)
         label = "PIN" if payment.step == "pin" else "OTP"
         return self._finish(payment, "FAILED", f"The {label} was wrong.")
 

@@ -23,6 +23,16 @@ CARD_RESULTS = {
 GOOD_CODE = "123456"
 WRONG_CODE = "000000"
 
+# Pay1st's staging test values (pay1st-api.md §9), so a tester's notes work here as there: its
+# cards are Luhn-valid, so they succeed like any other; the wallets' own codes succeed too.
+STAGING_CARDS = ("4111111111111111", "5343208850185202", "4000000000000010", "5413330002001429",
+                 "5438898014560229", "507850785078507812", "4109230200002009", "4483870000267447",
+                 "4483870000267462")
+STAGING_CODES: dict[str, frozenset[str]] = {  # by channel code: codes that succeed besides 123456
+    "PALMPAY": frozenset({"1234", "2580"}),  # its OTP and PIN
+    "PAGA": frozenset({"Carryfirst"}),  # its password, typed where the PIN is asked
+}
+
 # Phone numbers (digits only are compared). This one never answers: the payment stays PENDING.
 NO_ANSWER_PHONE = "0700000000"
 ANSWERING_PHONE = "0712345678"
@@ -42,9 +52,13 @@ TABLE = [
     OutcomeRow("card", f"card {DECLINED_CARD}", "FAILED (declined)"),
     OutcomeRow("card", f"card {INSUFFICIENT_FUNDS_CARD}", "FAILED (insufficient funds)"),
     OutcomeRow("card", f"card {OTP_CARD}, then OTP {GOOD_CODE}", "SUCCESSFUL after an OTP"),
+    OutcomeRow("card", "Pay1st's staging cards: " + ", ".join(STAGING_CARDS) + " (any expiry "
+               "and CVV)", "SUCCESSFUL"),
     OutcomeRow("card, phone", f"any OTP or PIN other than {GOOD_CODE}", "FAILED (wrong OTP/PIN)"),
     OutcomeRow("phone", f"any phone, then OTP/PIN {GOOD_CODE}", "SUCCESSFUL"),
     OutcomeRow("phone", f"phone {NO_ANSWER_PHONE}", "PENDING (the phone never answers)"),
+    OutcomeRow("phone", "Pay1st's staging values: Palmpay OTP 1234 or PIN 2580, Paga password "
+               "Carryfirst, Vodafone Wallet PIN 123456 (any phone)", "SUCCESSFUL"),
     OutcomeRow("voucher", "choosing the method",
                "PENDING until paid (control API outcome success)"),
     OutcomeRow("redirect", "Approve / Decline on the bank's page", "SUCCESSFUL / FAILED"),
