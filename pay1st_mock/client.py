@@ -19,6 +19,7 @@ from pay1st_mock.signing import sign_request
 
 AUTH_TYPE = "application/vnd.carry1st.payments.partnerauthentication+json"
 PAYMENT_TYPE = "application/vnd.carry1st.payments.payment+json"
+REFUND_TYPE = "application/vnd.carry1st.payments.refund+json"
 
 
 class WaitTimeout(AssertionError):
@@ -76,11 +77,12 @@ class PartnerClient:
                 "X-TIMESTAMP": timestamp,
                 "X-SIGNATURE": sign_request(self.signing_key, timestamp, body)}
 
-    def post(self, path: str, body: dict[str, Any] | bytes) -> requests.Response:
+    def post(self, path: str, body: dict[str, Any] | bytes,
+             media_type: str = PAYMENT_TYPE) -> requests.Response:
         """A signed POST to the gateway; ``body`` is sent (and signed) as given."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self.http.post(self.base_url + path, data=raw, headers=self.signed_headers(raw),
-                              timeout=10)
+        return self.http.post(self.base_url + path, data=raw,
+                              headers=self.signed_headers(raw, media_type), timeout=10)
 
     def get(self, path: str, **params: str) -> requests.Response:
         """A gateway GET with the access token."""
@@ -96,6 +98,18 @@ class PartnerClient:
             **fields}
         response = self.post("/api/pay1st/payments/create", body)
         _raise_for(response, "create a payment", 201)
+        created: dict[str, Any] = response.json()
+        return created
+
+    def refund(self, reference: str, amount: float | None = None,
+               **fields: Any) -> dict[str, Any]:
+        """Create Refund for a paid payment (all of it unless ``amount``); the 201 answer."""
+        body: dict[str, Any] = {"transactionReference": reference.removesuffix("-P") + "-T",
+                                "partnerRefundReference": str(uuid.uuid4()), **fields}
+        if amount is not None:
+            body["amount"] = amount
+        response = self.post("/api/pay1st/transactions/refunds/create", body, REFUND_TYPE)
+        _raise_for(response, f"refund {reference}", 201)
         created: dict[str, Any] = response.json()
         return created
 
@@ -121,6 +135,23 @@ class PartnerClient:
         _raise_for(response, f"complete {reference} with {outcome}")
         payment: dict[str, Any] = response.json()
         return payment
+
+    def settle_refund(self, refund_reference: str, status: str = "SUCCESSFUL") -> dict[str, Any]:
+        """Move a refund as its PSP would (the clock would, later); the control API's view."""
+        response = self.http.post(f"{self.base_url}/_mock/refunds/{refund_reference}/complete",
+                                  json={"status": status}, timeout=10)
+        _raise_for(response, f"move refund {refund_reference} to {status}")
+        moved: dict[str, Any] = response.json()
+        return moved
+
+    def charge_back(self, reference: str, **fields: Any) -> dict[str, Any]:
+        """Open a chargeback on a paid payment, as the card network would; the control API's
+        view (``amount``, ``reason``, ``reasonCode`` optional)."""
+        response = self.http.post(f"{self.base_url}/_mock/payments/{reference}/chargebacks",
+                                  json=fields, timeout=10)
+        _raise_for(response, f"charge back {reference}", 201)
+        opened: dict[str, Any] = response.json()
+        return opened
 
     def deliveries(self, reference: str | None = None) -> list[dict[str, Any]]:
         """This partner's webhook deliveries (newest first), each with every attempt."""

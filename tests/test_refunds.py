@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 
 from pay1st_mock import verify_request
 from pay1st_mock.app import services
+from pay1st_mock.client import PartnerClient
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import MEMORY, Settings
 from pay1st_mock.listener import WebhookListener
@@ -264,3 +265,18 @@ def test_notifications_are_signed_retried_and_go_to_the_refund_webhook_url(
 
     assert sorted(len(d["attempts"]) for d in wait_until(delivered, 5, "the deliveries")) == [
         1, 2]
+
+
+def test_the_client_refunds_settles_and_charges_back(live_url: str) -> None:
+    """``PartnerClient`` (what ``pay1st_partner`` is): ready-made refund and chargeback calls."""
+    gateway = PartnerClient.create(live_url)
+    paid_one = gateway.create_payment()["reference"]
+    gateway.complete(paid_one)
+    created = gateway.refund(paid_one, 40, reason="Customer requested refund")
+    assert (created["status"], created["amount"]) == ("PENDING", 40)
+    settled = gateway.settle_refund(created["refundReference"])
+    assert settled["refund"]["status"] == "SUCCESSFUL"
+    paid_two = gateway.create_payment()["reference"]
+    gateway.complete(paid_two)
+    assert gateway.charge_back(paid_two)["chargeback"]["status"] == "OPEN"
+    gateway.http.close()
