@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from pay1st_mock import verify_request
 from pay1st_mock.domain import outcome_table as table
@@ -436,3 +436,122 @@ def test_checkout_works_without_javascript(live_url: str, partner: GatewayClient
     assert_returned_to(page, listener, "success", created, "SUCCESSFUL")
     assert control_payment(live_url, created["reference"])["status"] == "SUCCESSFUL"
     assert_webhooks(listener, created, "SUCCESSFUL")
+
+
+# -- the checkout's finish (issue 19, point 2) --------------------------------------------------
+
+
+def test_card_fields_are_formatted_as_typed(live_url: str, partner: GatewayClient,
+                                            listener: WebhookListener, page: Page) -> None:
+    created = create_payment(partner, listener)
+    open_checkout(page, live_url, partner, created, CARD_CHANNEL)
+    number, brand = page.get_by_label("Card number"), page.get_by_test_id("card-brand")
+    expiry, cvv = page.get_by_label("Expiry (MM/YY)"), page.get_by_label("Security code")
+    expect(brand).to_have_attribute("data-brand", "")
+    for typed, shown, name in [("5555555555554444", "5555 5555 5555 4444", "mastercard"),
+                               ("378282246310005", "3782 822463 10005", "amex"),
+                               ("5060990580000217499", "5060 9905 8000 0217 499", "verve"),
+                               (table.SUCCESS_CARD, "4084 0840 8408 4081", "visa")]:
+        number.fill("")
+        number.press_sequentially(typed)
+        expect(number).to_have_value(shown)
+        expect(brand).to_have_attribute("data-brand", name)
+        expect(brand.locator(f"svg.b-{name}")).to_be_visible()
+        expect(brand.locator("svg.b-card")).to_be_hidden()
+    # Deleting the space before a group takes the digit before it along.
+    number.evaluate("field => field.setSelectionRange(5, 5)")
+    number.press("Backspace")
+    expect(number).to_have_value("4080 8408 4084 081")
+    number.fill("")
+    number.press_sequentially(table.SUCCESS_CARD)
+    expiry.press_sequentially("4")
+    expect(expiry).to_have_value("04 / ")
+    expiry.press_sequentially("29")
+    expect(expiry).to_have_value("04 / 29")
+    expiry.press("Backspace")
+    expiry.press("Backspace")
+    expect(expiry).to_have_value("04")
+    expiry.fill("")
+    expiry.press_sequentially("1230")
+    expect(expiry).to_have_value("12 / 30")
+    cvv.press_sequentially("1a2b3c4")
+    expect(cvv).to_have_value("123")  # a Visa card's code has three digits
+    page.get_by_test_id("pay").click()
+
+    assert_returned_to(page, listener, "success", created, "SUCCESSFUL")
+    assert_webhooks(listener, created, "SUCCESSFUL")
+
+
+def test_every_card_error_shows_at_once(live_url: str, partner: GatewayClient,
+                                        listener: WebhookListener, page: Page) -> None:
+    created = create_payment(partner, listener)
+    open_checkout(page, live_url, partner, created, CARD_CHANNEL)
+    page.get_by_label("Card number").press_sequentially("4084084084084082")  # fails Luhn
+    page.get_by_label("Expiry (MM/YY)").press_sequentially("13")
+    page.get_by_test_id("pay").click()  # no CVV at all: the browser does not stop it
+
+    expect(page.get_by_test_id("form-error")).to_contain_text("Check 3 fields")
+    for field, message in [("cardNumber", "Enter a valid card number (12 to 19 digits)."),
+                           ("expiry", "Enter the expiry as MM/YY, e.g. 12/30."),
+                           ("cvv", "Enter the 3 or 4 digit security code.")]:
+        expect(page.get_by_test_id(f"field-error-{field}")).to_have_text(message)
+        expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Card number")).to_have_value("4084 0840 8408 4082")
+    expect(page.get_by_test_id("form-hint")).to_contain_text(table.SUCCESS_CARD)
+    assert_untouched(live_url, created["reference"])
+
+    page.get_by_label("Card number").fill(table.SUCCESS_CARD)
+    page.get_by_label("Expiry (MM/YY)").fill("12/30")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_test_id("pay").click()
+    assert_returned_to(page, listener, "success", created, "SUCCESSFUL")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_change_method_then_pay_another_way(javascript: bool, browser: Browser, live_url: str,
+                                            partner: GatewayClient,
+                                            listener: WebhookListener) -> None:
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        created = create_payment(partner, listener)
+        open_checkout(page, live_url, partner, created, CARD_CHANNEL)
+        page.get_by_test_id("change-method").click()
+        expect(page.get_by_role("heading", name="Choose how to pay")).to_be_visible()
+        expect(page.get_by_test_id("channel-2").get_by_role("img")).to_have_count(2)
+        page.get_by_test_id(f"channel-{PALMPAY_CHANNEL}").click()
+        page.get_by_label("Phone number of your Palmpay account").fill(table.ANSWERING_PHONE)
+        page.get_by_test_id("pay").click()
+        page.get_by_label("one-time password (OTP)").fill(table.GOOD_CODE)
+        page.get_by_test_id("pay").click()
+        assert_returned_to(page, listener, "success", created, "SUCCESSFUL")
+        payment = control_payment(live_url, created["reference"])
+        assert (payment["channelName"], statuses(payment)) == ("Palmpay", ["NEW", "SUCCESSFUL"])
+    finally:
+        context.close()
+
+
+@pytest.mark.context(java_script_enabled=False)
+def test_a_card_typed_with_spaces_pays_without_javascript(
+        live_url: str, partner: GatewayClient, listener: WebhookListener, page: Page) -> None:
+    created = create_payment(partner, listener)
+    open_checkout(page, live_url, partner, created, CARD_CHANNEL)
+    fill_card(page, "4084 0840 8408 4081", expiry="12 / 30")
+    page.get_by_test_id("pay").click()
+    assert_returned_to(page, listener, "success", created, "SUCCESSFUL")
+
+
+def test_a_failed_payment_page_says_so(live_url: str, partner: GatewayClient,
+                                       listener: WebhookListener, page: Page) -> None:
+    created = create_payment(partner, listener, callbacks=False)
+    open_checkout(page, live_url, partner, created, CARD_CHANNEL)
+    pay_by_card(page, table.DECLINED_CARD)
+
+    expect(page.get_by_role("heading", name="Payment failed")).to_be_visible()
+    expect(page.locator("svg.icon")).to_be_visible()
+    expect(page.get_by_test_id("reason")).to_have_text("The card was declined by its issuer.")
+    expect(page.get_by_test_id("method")).to_have_text("Visa / Mastercard")
+    expect(page.get_by_text("Paid with")).to_have_count(0)
+    expect(page.get_by_test_id("callback-hint")).to_contain_text("callbackFailureUrl")
+    expect(page.get_by_test_id("callback-hint")).not_to_contain_text("callbackSuccessUrl")
+    expect(page).to_have_title(re.compile("^Payment failed"))

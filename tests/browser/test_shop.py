@@ -570,3 +570,82 @@ def test_buy_requires_a_player_the_partner_accepted(live_url: str, listener: Web
     assert _page_text(response.text, "player-error") == "Player not found"
     assert [single(c.query)["playerId"] for c in user_info_calls(listener)] == ["NEVER-CHECKED"]
     assert_nothing_charged(live_url, listener)
+
+
+# -- 6. the storefront as a store (issue 19, point 1) -------------------------------------------
+
+
+def loaded_pictures(page: Page) -> list[str]:
+    """The pictures on the page; fails if one did not load."""
+    images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), "
+                           "i.complete && i.naturalWidth > 0])")
+    assert all(ok for _, ok in images), f"pictures that did not load: {images}"
+    return [src for src, _ in images]
+
+
+def test_the_store_prices_in_the_chosen_country_and_totals_the_order(
+        live_url: str, listener: WebhookListener, partner: Partner, page: Page) -> None:
+    partner.user_info = lambda received: json_answer(200, {"userId": "TEST-9"})
+    page.goto(f"{live_url}/shop")
+    assert loaded_pictures(page) == [f"/shop/{PRODUCT}/image", f"/shop/{OFFLINE_PRODUCT}/image"]
+    expect(page.get_by_test_id(f"product-{PRODUCT}").locator("svg.flag")).to_have_count(2)
+    page.get_by_test_id(f"product-{PRODUCT}").click()
+
+    # Before the player is checked, the bundles show in the chosen country's currency.
+    prices = page.get_by_test_id("bundle-price")
+    expect(prices).to_have_text(["ZAR 9.50", "ZAR 19.99"])  # ZA is listed first
+    page.get_by_test_id("country-NG").check()
+    expect(prices).to_have_text(["NGN 800.00", "NGN 1,500.00"])
+    expect(page.get_by_test_id("preview-country")).to_have_text("Nigeria")
+    assert loaded_pictures(page) == [f"/shop/{PRODUCT}/image",
+                                     f"/shop/{PRODUCT}/bundles/{GEMS_100}/image",
+                                     f"/shop/{PRODUCT}/bundles/{GEMS_550}/image"]
+    page.get_by_test_id("player-id").fill("TEST-9")
+    page.get_by_test_id("check-player").click()
+
+    # The verdict sits with the player ID; the tiles are the bundles, priced in naira.
+    expect(page.get_by_test_id("verified-player")).to_have_text("TEST-9")
+    expect(page.get_by_test_id("player-verdict")).to_have_text("✓ Player TEST-9 found")
+    expect(page.get_by_test_id("bundle-label")).to_have_text(["100 Gems", "550 Gems"])
+    total = page.get_by_test_id("order-total")
+    expect(total).to_have_text("NGN 800.00")
+    page.get_by_test_id("bundle-tile").nth(1).click()  # the whole tile chooses the bundle
+    expect(page.get_by_test_id(f"bundle-{GEMS_550}")).to_be_checked()
+    page.get_by_test_id("quantity").fill("3")
+    expect(total).to_have_text("NGN 4,500.00")
+    page.get_by_test_id("quantity").fill("0")
+    expect(total).to_have_text("—")
+    page.get_by_test_id("quantity").fill("2")
+    expect(total).to_have_text("NGN 3,000.00")
+
+    page.get_by_test_id("change-player").click()  # back, with the player and country kept
+    expect(page.get_by_test_id("player-id")).to_have_value("TEST-9")
+    expect(page.get_by_test_id("country-NG")).to_be_checked()
+    page.get_by_test_id("check-player").click()
+    page.get_by_test_id(f"bundle-{GEMS_550}").check()
+    page.get_by_test_id("buy").click()
+    page.get_by_test_id(f"channel-{NG_CARD_CHANNEL}").click()
+    pay_by_card(page, "NGN 1,500.00")
+
+    expect(page.get_by_test_id("receipt-headline")).to_have_text("Top-up complete")
+    expect(page.get_by_test_id("receipt-message")).to_have_text(
+        "550 Gems are on their way to your account.")
+    expect(page.get_by_test_id("receipt-total")).to_have_text("NGN 1,500.00")
+    expect(page.get_by_test_id("summary-status")).to_have_text(re.compile(r"^\s*DELIVERED"))
+    assert f"/shop/{PRODUCT}/image" in loaded_pictures(page)
+    page.get_by_test_id("buy-again").click()
+    expect(page.get_by_test_id("player-id")).to_have_value("TEST-9")
+
+
+@pytest.mark.context(java_script_enabled=False)
+def test_the_store_works_without_javascript(live_url: str, listener: WebhookListener,
+                                            partner: Partner, page: Page) -> None:
+    enter_player(page, live_url, PRODUCT, "TEST123", "NG")
+    expect(page.get_by_test_id("order-total-box")).to_be_hidden()  # needs the script
+    page.get_by_test_id("bundle-tile").nth(1).click()
+    page.get_by_test_id("quantity").fill("2")
+    page.get_by_test_id("buy").click()
+    page.get_by_test_id(f"channel-{NG_CARD_CHANNEL}").click()
+    pay_by_card(page, "NGN 3,000.00")
+    expect(page.get_by_test_id("status")).to_have_text("SUCCESSFUL")
+    expect(page.get_by_test_id("receipt-bundle")).to_have_text("2 × 550 Gems")

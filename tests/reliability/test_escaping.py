@@ -363,3 +363,26 @@ def test_legacy_link_shows_the_refusal_escaped(shop: FlaskClient, shop_partner: 
         "productBundleId": BUNDLE, "countryCode": "NG", "username": BREAKOUT}))
     assert response.status_code == 400, response.get_data(as_text=True)
     assert_escaped(page_text(response), message)
+
+
+def test_prefilled_player_and_the_links_back_are_escaped(shop: FlaskClient,
+                                                        shop_partner: Partner) -> None:
+    """The player ID comes back in the product page's field (its "Change" link), in the
+    "Change" and "Buy again" links and in the pictures' alt text: escaped everywhere."""
+    prefilled = page_text(shop.get(f"/shop/{PRODUCT}?" + urlencode(
+        {"playerId": BREAKOUT, "countryCode": "ng"})))
+    assert f'value="{escape(BREAKOUT)}" data-testid="player-id"' in prefilled
+    assert f'alt="{escape(PRODUCT_NAME)}"' in prefilled
+    assert_escaped(prefilled, BREAKOUT, PRODUCT_NAME, CURRENCY_NAME)
+    checked = page_text(shop.post(f"/shop/{PRODUCT}/player", data={
+        "playerId": BREAKOUT, "countryCode": "NG"}))
+    change = re.search(r'href="([^"]*)" data-testid="change-player"', checked)
+    assert change is not None and "%22%3E%3Cscript%3E" in change.group(1)
+    assert_no_raw_markup(checked, BREAKOUT)
+    bought = shop.post(f"/shop/{PRODUCT}/buy", data={
+        "playerId": BREAKOUT, "countryCode": "NG", "bundleId": str(BUNDLE), "quantity": "1"})
+    reference = parse_qs(urlsplit(bought.headers["Location"]).query)["reference"][0]
+    receipt = page_text(shop.get(f"/shop/receipts/{reference}"))
+    again = re.search(r'href="([^"]*)" data-testid="buy-again"', receipt)
+    assert again is not None and "%22%3E%3Cscript%3E" in again.group(1)
+    assert_escaped(receipt, PRODUCT_NAME, BREAKOUT)
