@@ -235,3 +235,25 @@ def test_the_demo_product_has_drawn_pictures(demo: Flask) -> None:
     for path in ("/shop/1/image", "/shop/1/bundles/1/image", "/shop/1/bundles/2/image"):
         answer = client.get(path)
         assert (answer.status_code, answer.mimetype) == (200, "image/svg+xml"), path
+
+
+def test_the_configuration_export_keeps_the_pictures(tmp_path: Path,
+                                                     pictures: FlaskClient) -> None:
+    """"Replicate the configuration": the export names each picture so that serve --config
+    reads the same files again, wherever it runs."""
+    import tomllib
+
+    from pay1st_mock.shop.config_export import export_partner
+
+    app = pictures.application
+    svc = services(app)
+    exported = export_partner(svc.partners.get(1), svc.shop.catalogue.products_of(1)).toml
+    raw = tomllib.loads(exported)
+    logo, reused = (p.get("image") for p in raw["products"][:2])
+    assert logo == str((tmp_path / "art" / "logo.png").resolve()) and reused == "/shop/10/image"
+    assert raw["products"][0]["bundles"][1]["image"] == "/shop/10/bundles/101/image"
+    again = create_app(settings_from_mapping(raw).with_overrides(data=MEMORY, seed=3))
+    try:
+        assert again.test_client().get("/shop/10/image").data == png()
+    finally:
+        services(again).close()

@@ -83,6 +83,8 @@ def _product(product: Product) -> list[str]:
                      ("summary_url", product.summary_url)):
         if url:
             lines.append(f"{key} = {_text(url)}")
+    if product.image is not None:  # a file's absolute path, or a picture the emulator serves
+        lines.append(f"image = {_text(product.image.source)}")
     callbacks = {k: v for k, v in product.callbacks.items() if v}
     if callbacks:
         lines.append("callbacks = { " + ", ".join(f"{k} = {_text(v)}" for k, v in
@@ -93,4 +95,6 @@ def _product(product: Product) -> list[str]:
                   f"name = {_text(bundle.name)}", f"tokens = {bundle.tokens}",
                   f"active = {'true' if bundle.active else 'false'}",
                   f"prices = {{ {prices} }}"]
+        if bundle.image is not None:
+            lines.append(f"image = {_text(bundle.image.source)}")
     return lines

@@ -3,8 +3,9 @@ legacy status query (``/api/fulfilments/status``) — pay1st-api.md §7, §8.
 
 Storefront: product → player ID (the partner's User Info Webhook is called and its answer
 shown) → bundle and quantity → the same hosted checkout as the gateway → a receipt showing the
-payment and the Summary Webhook's delivery. The legacy link skips to the checkout for one bundle
-and ends on the product's callback.
+payment and the Summary Webhook's delivery. The products' and bundles' pictures are served here
+too (the configured files, or drawn ones: ``shop/images.py``). The legacy link skips to the
+checkout for one bundle and ends on the product's callback.
 """
 
 from __future__ import annotations
