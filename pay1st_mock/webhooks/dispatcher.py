@@ -10,6 +10,7 @@ deliveries go out one at a time, in order.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -34,6 +35,18 @@ _IDLE_WAIT = 1.0  # seconds between sweeps when nothing is due
 
 SignHeaders = Callable[[Delivery, str], dict[str, str]]
 ObserveAttempt = Callable[[Delivery, Attempt], None]
+
+
+def logged(headers: dict[str, str]) -> dict[str, str]:
+    """The headers as the delivery log keeps them: credentials (the Shop's ``Authorization:
+    Basic``, whose Base64 text is also the Summary signing key) shown as a fingerprint only, so
+    a partner can tell the right pair was sent and nobody can read it back."""
+    def shown(name: str, value: str) -> str:
+        if name.lower() != "authorization":
+            return value
+        scheme, _, secret = value.partition(" ")
+        return f"{scheme} <redacted sha256:{hashlib.sha256(secret.encode()).hexdigest()[:8]}>"
+    return {name: shown(name, value) for name, value in headers.items()}
 
 
 class Dispatcher:
@@ -184,5 +197,5 @@ class Dispatcher:
         at = self._clock.now()
         answer = post_bounded(self._session(), delivery.url, delivery.body.encode("utf-8"),
                               headers, self._timeout)
-        return Attempt(delivery.attempts + 1, at, delivery.url, headers, delivery.body,
+        return Attempt(delivery.attempts + 1, at, delivery.url, logged(headers), delivery.body,
                        answer.status, answer.body, answer.duration_ms, answer.error)
