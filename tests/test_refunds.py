@@ -280,3 +280,31 @@ def test_the_client_refunds_settles_and_charges_back(live_url: str) -> None:
     gateway.complete(paid_two)
     assert gateway.charge_back(paid_two)["chargeback"]["status"] == "OPEN"
     gateway.http.close()
+
+
+def test_the_openapi_document_has_every_new_operation(client: FlaskClient) -> None:
+    """Issue 15's operations, as the document declares them (the fuzzer runs each)."""
+    paths = client.get("/_mock/openapi.json").get_json()["paths"]
+    create = paths[CREATE]["post"]
+    assert list(create["responses"]) == ["201", "default"]
+    assert list(create["requestBody"]["content"]) == [REFUND]
+    assert {(p["name"], p["required"]) for p in create["parameters"]} >= {
+        ("X-SIGNATURE", True), ("X-TIMESTAMP", True)}
+    assert "Needs the partner's `refunds` access (403 `ACCESS_DENIED`" in create["description"]
+    for path in ("/api/pay1st/transactions/refunds/{refund_reference}",
+                 "/api/pay1st/transactions/refunds", "/api/pay1st/transactions/chargebacks",
+                 "/api/pay1st/transactions/chargebacks/{chargeback_reference}",
+                 "/api/pay1st/transactions/chargebacks/{chargeback_reference}/evidences",
+                 "/api/pay1st/transactions/chargebacks/{chargeback_reference}/evidences/"
+                 "{evidence_id}"):
+        assert paths[path]["get"]["security"] == [{"AccessToken": []}], path
+    legacy = paths["/api/shop/payments/channels/hosted/external-groupings"]["get"]
+    assert legacy["security"] == [{"basicAuth": []}]
+    assert {p["name"] for p in legacy["parameters"] if p["required"]} == {
+        "platform", "countryCode", "productBundleId", "quantity", "amount", "statuses"}
+    for path, method in (("/_mock/refunds", "get"), ("/_mock/refunds/{refund_reference}/complete",
+                                                      "post"),
+                         ("/_mock/payments/{reference}/chargebacks", "post"),
+                         ("/_mock/chargebacks/{chargeback_reference}/decide", "post"),
+                         ("/_mock/ui/payments/{reference}/chargebacks", "post")):
+        assert method in paths[path], path
