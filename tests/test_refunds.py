@@ -109,6 +109,9 @@ def test_the_rules_answer_the_envelope_saying_what_to_send(partner: ClientPartne
                                                      "amount": 41}))
     assert (code, error) == (400, "REFUND_EXCEEDS_PAYMENT")
     assert "100 paid, 60 already refunded or being refunded; send at most 40" in message
+    # The journal files refund calls, refused ones too, under their payment.
+    journaled = client.get("/_mock/journal", query_string={"reference": reference}).get_json()
+    assert [e["status"] for e in journaled["entries"] if e["path"] == CREATE] == [400, 201]
     code, error, message = error_of(refund(partner, {"transactionReference": tx,
                                                      "partnerRefundReference": "A",
                                                      "amount": 1}))

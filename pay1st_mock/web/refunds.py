@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.records import payment_reference_of
 from pay1st_mock.web import serialise
 from pay1st_mock.web.gateway import blueprint
 from pay1st_mock.web.http import (
@@ -52,8 +53,10 @@ def create_refund() -> Response:
     require_media_type()
     verify_signature(partner)
     body, warnings = json_body()
+    # The journal files the call under its payment, refused or not.
+    note_reference(payment_reference_of(body["transactionReference"])
+                   or body["transactionReference"])
     refund, payment, findings = services().refunds.create(partner, body)
-    note_reference(payment.reference)
     return json_response(serialise.refund(refund, payment), status=201,
                          warnings=[*warnings, *findings])
 
