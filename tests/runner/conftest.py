@@ -45,8 +45,10 @@ def grade() -> Iterator[Grade]:
     """``grade(paths, bugs=(), seed=7, slow_seconds=SLOW_SECONDS, run=None)``: run scenario
     files against a fresh reference partner (with the given deliberate bugs) and a fresh
     emulator; return the ``RunFinished`` event. ``run`` is merged over the ``[run]`` table; with
-    bugs on, ``partner_action_seconds`` is ``BUGGY_PARTNER_ACTION_SECONDS`` unless given."""
+    bugs on, ``partner_action_seconds`` is ``BUGGY_PARTNER_ACTION_SECONDS`` unless given. The
+    emulators stay up until the test ends; ``emulator_urls`` lists them, last run last."""
     started: list[tuple[PartnerServer, MockServer]] = []
+    emulator_urls: list[str] = []
 
     def run(paths: Sequence[str | Path] = (PACK,), bugs: Sequence[str] = (), seed: int = 7,
             slow_seconds: float = SLOW_SECONDS,
@@ -57,10 +59,12 @@ def grade() -> Iterator[Grade]:
         settings = settings_for(partner.url, {**quick, **(run or {})})
         mock = MockServer(settings).start()
         started.append((partner, mock))
+        emulator_urls.append(mock.url)
         partner.settings.pay1st_url = mock.url
         engine = Engine(build_target(settings), mock.url, seed=seed)
         return run_scenarios(engine, load_scenarios(paths), [])
 
+    run.emulator_urls = emulator_urls  # type: ignore[attr-defined]
     yield run
     for partner, mock in started:
         partner.stop()

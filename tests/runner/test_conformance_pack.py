@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+import requests
 
 from pay1st_mock.runner.events import PASSED, SKIPPED, RunFinished
 from pay1st_mock.runner.model import load_scenarios
@@ -123,6 +124,20 @@ def test_the_reference_partner_passes_the_whole_pack(grade: Grade) -> None:
     failures = {r.scenario.file: r.messages() for r in result.results if r.outcome != PASSED}
     assert failures == {}
     assert (result.passed, result.failed) == (len(TARGETS), 0)
+
+    # The run is go-live evidence: every item of both checklists the emulator can observe is
+    # done, the webhook item by the pack's signature scenarios, end to end by the checkout one.
+    url = grade.emulator_urls[-1]  # type: ignore[attr-defined]
+    body = requests.get(f"{url}/_mock/partners/1/checklist", timeout=10).json()
+    observable = {i["key"]: (i["state"], i["nextStep"]) for i in body["items"]
+                  if not i["manual"] and not i["optional"]}
+    assert {k: v for k, v in observable.items() if v[0] != "done"} == {}
+    assert body["styles"] == ["gateway", "shop"] and body["ready"] is True
+    evidence = {i["key"]: {e["milestone"] for e in i["evidence"]} for i in body["items"]}
+    assert {"webhook.refuses_forged", "webhook.refuses_stale"} <= evidence["gateway.webhook"]
+    assert "payment.end_to_end" in evidence["gateway.end_to_end"]
+    runs = [e for i in body["items"] for e in i["evidence"] if e["details"].get("kind") == "run"]
+    assert runs and all(e["details"]["run"].startswith("pay1st-mock run ") for e in runs)
 
 
 @pytest.mark.parametrize("scenario", sorted(TARGETS))
