@@ -8,21 +8,17 @@ partner's CI can gate on it; 2 for bad input (an unreachable server, an unknown 
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pay1st_mock.cli_control import CommandError, ControlClient, server_arguments
+
 BAD_INPUT = 2
-DEFAULT_SERVER = "http://127.0.0.1:8080"
 _MARKS = {"done": "✓", "in_progress": "…", "problem": "✗", "todo": "○"}
 _STATE_WORDS = {"done": "done", "in_progress": "in progress", "problem": "problem",
                 "todo": "to do"}
 _STYLE_TITLES = {"gateway": "Gateway integration", "shop": "Shop integration"}
-
-
-class CommandError(Exception):
-    """Bad input or an unreachable server: one line saying what to change."""
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,24 +45,20 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _server_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", metavar="URL",
-                        help=f"the running emulator (default: $PAY1ST_MOCK_URL, else "
-                             f"{DEFAULT_SERVER})")
+    server_arguments(parser)
     parser.add_argument("--partner", type=int, default=1, metavar="N",
                         help="the partner's id (default 1, the sandbox)")
-    parser.add_argument("--control-token", help="the server's control token, if it requires "
-                                                "one (default: $PAY1ST_MOCK_CONTROL_TOKEN)")
 
 
 def checklist_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pay1st-mock checklist``: see the module docstring for exit codes."""
     try:
-        client = _Client(args)
+        client = ControlClient(args)
         verification = None
         if args.verify:
             verification = client.call("POST", f"/partners/{args.partner}/verify-webhooks")
-        query = f"?style={args.style}" if args.style else ""
-        body = client.call("GET", f"/partners/{args.partner}/checklist{query}")
+        query = {"style": args.style} if args.style else None
+        body = client.call("GET", f"/partners/{args.partner}/checklist", query)
     except CommandError as exc:
         print(f"pay1st-mock: {exc}", file=err)
         return BAD_INPUT
@@ -86,7 +78,7 @@ def checklist_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
 def config_export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pay1st-mock config export``: 0 written, 2 bad input."""
     try:
-        body = _Client(args).call("GET", f"/partners/{args.partner}/config-export")
+        body = ControlClient(args).call("GET", f"/partners/{args.partner}/config-export")
         if args.output:
             try:
                 Path(args.output).write_text(body["toml"], encoding="utf-8")
@@ -105,42 +97,6 @@ def config_export_command(args: argparse.Namespace, out: TextIO, err: TextIO) ->
     for step in body["console"]:
         print(f"  - {step}", file=where)
     return 0
-
-
-class _Client:
-    """The control API of the emulator named by ``--server``."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        import requests
-
-        self.server = (args.server or os.environ.get("PAY1ST_MOCK_URL")
-                       or DEFAULT_SERVER).rstrip("/")
-        if not self.server.startswith(("http://", "https://")):
-            raise CommandError(f"--server must be an http:// or https:// URL; got "
-                               f"{self.server!r}")
-        self._session = requests.Session()
-        self._session.trust_env = False
-        token = args.control_token or os.environ.get("PAY1ST_MOCK_CONTROL_TOKEN")
-        if token:
-            self._session.headers["X-Pay1st-Mock-Token"] = token
-
-    def call(self, method: str, path: str) -> dict[str, Any]:
-        import requests
-
-        try:
-            response = self._session.request(method, f"{self.server}/_mock{path}", timeout=60)
-        except requests.RequestException:
-            raise CommandError(f"no emulator answers at {self.server}; start one with "
-                               "'pay1st-mock serve' or pass --server URL") from None
-        try:
-            body: dict[str, Any] = response.json()
-        except ValueError:
-            raise CommandError(f"{self.server} answered {response.status_code} without JSON; "
-                               "is it a pay1st-mock server?") from None
-        if response.status_code >= 400:
-            raise CommandError(f"{body.get('errorCode', response.status_code)}: "
-                               f"{body.get('errorMessage', response.text[:200])}")
-        return body
 
 
 def text_report(body: dict[str, Any]) -> str:

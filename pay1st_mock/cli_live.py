@@ -23,13 +23,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pay1st_mock.cli_args import http_url
+from pay1st_mock.cli_control import (
+    CommandError,
+    ControlClient,
+    Unreachable,
+    request_errors,
+    server_arguments,
+)
 from pay1st_mock.console_log import FORMATS, TEXT, render, short_error, wants_colour
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 BAD_INPUT = 2
-DEFAULT_SERVER = "http://127.0.0.1:8080"
 POLL_SECONDS = 5.0  # how long one long poll waits at the head of the feed
 RETRY_SECONDS = 1.0
 
@@ -60,15 +66,11 @@ TRIGGERS: dict[str, Trigger] = {
 }
 
 
-class CommandError(Exception):
-    """Bad input or an unreachable server: one line saying what to change."""
-
-
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``tail`` and ``trigger`` to the CLI's subcommands."""
     tail = commands.add_parser(
         "tail", help="print what a running emulator does: partners' calls, webhook attempts")
-    _server_arguments(tail)
+    server_arguments(tail)
     tail.add_argument("--partner", type=int, metavar="N",
                       help="only this partner's calls and webhooks (default: everyone's)")
     tail.add_argument("--follow", "-f", action="store_true",
@@ -83,7 +85,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         "what was sent to the partner")
     trigger.add_argument("event", choices=list(TRIGGERS), metavar="EVENT",
                          help="; ".join(f"{name}: {t.help}" for name, t in TRIGGERS.items()))
-    _server_arguments(trigger)
+    server_arguments(trigger)
     trigger.add_argument("--partner", type=int, default=1, metavar="N",
                          help="the partner whose payment it is (default 1, the sandbox)")
     trigger.add_argument("--webhook-url", type=http_url, metavar="URL",
@@ -99,14 +101,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                          help="how long to wait for the partner's answers (default 15)")
 
 
-def _server_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", metavar="URL", type=http_url,
-                        help=f"the running emulator (default: $PAY1ST_MOCK_URL, else "
-                             f"{DEFAULT_SERVER})")
-    parser.add_argument("--control-token", help="the server's control token, if it requires "
-                                                "one (default: $PAY1ST_MOCK_CONTROL_TOKEN)")
-
-
 # -- tail ---------------------------------------------------------------------------------------
 
 
@@ -115,7 +109,7 @@ def tail_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 0 <= args.limit <= 1000:
         print(f"pay1st-mock tail: --limit must be from 0 to 1000; got {args.limit}", file=err)
         return BAD_INPUT
-    client = _Control(args)
+    client = ControlClient(args)
     colour = wants_colour(out)
     query: dict[str, Any] = {"limit": max(args.limit, 1)}
     if args.partner is not None:
@@ -138,7 +132,7 @@ def tail_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _follow(client: _Control, query: dict[str, Any], cursor: str, fmt: str, colour: bool,
+def _follow(client: ControlClient, query: dict[str, Any], cursor: str, fmt: str, colour: bool,
             out: TextIO, err: TextIO) -> None:
     """Print events as they come, until interrupted; ride out the server restarting."""
     lost = False
@@ -148,7 +142,7 @@ def _follow(client: _Control, query: dict[str, Any], cursor: str, fmt: str, colo
             page = client.call("GET", "/events", dict(query, after=cursor,
                                                       timeout=POLL_SECONDS),
                                timeout=POLL_SECONDS + 10, retry=True)
-        except _Unreachable:
+        except Unreachable:
             if not lost:
                 print(f"pay1st-mock: lost the emulator at {client.server}; trying again every "
                       f"second (Ctrl+C to stop)", file=err, flush=True)
@@ -196,7 +190,7 @@ def _quiet_stdout() -> None:
 def trigger_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pay1st-mock trigger EVENT``: see the module docstring for exit codes."""
     trigger = TRIGGERS[args.event]
-    client = _Control(args)
+    client = ControlClient(args)
     try:
         reference = (_shop_purchase(client, args, out) if trigger.shop
                      else _payment(client, args, trigger, out))
@@ -210,7 +204,7 @@ def trigger_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _report(settled, args.wait, out)
 
 
-def _payment(client: _Control, args: argparse.Namespace, trigger: Trigger, out: TextIO) -> str:
+def _payment(client: ControlClient, args: argparse.Namespace, trigger: Trigger, out: TextIO) -> str:
     from pay1st_mock.client import PartnerClient
 
     partner = client.call("GET", f"/partners/{args.partner}")
@@ -220,7 +214,7 @@ def _payment(client: _Control, args: argparse.Namespace, trigger: Trigger, out: 
         created = gateway.create_payment(**fields)
     except AssertionError as exc:  # PartnerClient's "could not ...: HTTP 400: ..."
         raise CommandError(str(exc)) from None
-    except _request_errors() as exc:
+    except request_errors() as exc:
         raise CommandError(f"no emulator answers at {client.server} ({type(exc).__name__})"
                            ) from None
     reference = created["reference"]
@@ -238,7 +232,7 @@ def _payment(client: _Control, args: argparse.Namespace, trigger: Trigger, out: 
 REFUND_TYPE = "application/vnd.carry1st.payments.refund+json"
 
 
-def _refund(client: _Control, gateway: Any, reference: str, status: str, out: TextIO) -> None:
+def _refund(client: ControlClient, gateway: Any, reference: str, status: str, out: TextIO) -> None:
     """A signed Create Refund of the whole payment, then moved to ``status`` at once."""
     import json
     import uuid
@@ -249,8 +243,8 @@ def _refund(client: _Control, gateway: Any, reference: str, status: str, out: Te
         answer = gateway.http.post(f"{client.server}/api/pay1st/transactions/refunds/create",
                                    data=raw, headers=gateway.signed_headers(raw, REFUND_TYPE),
                                    timeout=30)
-    except _request_errors():
-        raise _Unreachable(f"no emulator answers at {client.server}") from None
+    except request_errors():
+        raise Unreachable(f"no emulator answers at {client.server}") from None
     if answer.status_code != 201:
         raise CommandError(f"Create Refund answered {answer.status_code}: {answer.text[:300]}")
     refund = answer.json()
@@ -262,7 +256,7 @@ def _refund(client: _Control, gateway: Any, reference: str, status: str, out: Te
           flush=True)
 
 
-def _shop_purchase(client: _Control, args: argparse.Namespace, out: TextIO) -> str:
+def _shop_purchase(client: ControlClient, args: argparse.Namespace, out: TextIO) -> str:
     bought = client.call("POST", "/shop/purchases", body={
         "productBundleId": args.bundle, "countryCode": args.country, "playerId": args.player})
     purchase = bought["purchase"]
@@ -281,7 +275,7 @@ def _shop_purchase(client: _Control, args: argparse.Namespace, out: TextIO) -> s
     return str(purchase["reference"])
 
 
-def _settled(client: _Control, reference: str, wait: float) -> list[dict[str, Any]]:
+def _settled(client: ControlClient, reference: str, wait: float) -> list[dict[str, Any]]:
     """The reference's deliveries once each has an answer (or ``wait`` seconds passed)."""
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
@@ -325,54 +319,3 @@ def _report(deliveries: list[dict[str, Any]], wait: float, out: TextIO) -> int:
 
 
 # -- the control API ----------------------------------------------------------------------------
-
-
-class _Unreachable(CommandError):
-    """No answer from the server (it is down, or restarting)."""
-
-
-def _request_errors() -> tuple[type[Exception], ...]:
-    import requests
-
-    return (requests.RequestException,)  # refused, reset, cut mid-answer (a server stopping)
-
-
-class _Control:
-    """The control API of the emulator named by ``--server``."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        import requests
-
-        from pay1st_mock.config import CONTROL_TOKEN_HEADER
-
-        self.server = (args.server or os.environ.get("PAY1ST_MOCK_URL")
-                       or DEFAULT_SERVER).rstrip("/")
-        self.session: requests.Session = requests.Session()
-        self.session.trust_env = False  # the emulator is local: no proxy
-        token = args.control_token or os.environ.get("PAY1ST_MOCK_CONTROL_TOKEN")
-        if token:
-            self.session.headers[CONTROL_TOKEN_HEADER] = token
-
-    def call(self, method: str, path: str, query: dict[str, Any] | None = None,
-             body: dict[str, Any] | None = None, timeout: float = 30.0,
-             retry: bool = False) -> dict[str, Any]:
-        """``METHOD /_mock{path}`` → the JSON answer; ``CommandError`` saying what went wrong
-        (``_Unreachable`` when nothing answers)."""
-        try:
-            response = self.session.request(method, f"{self.server}/_mock{path}", params=query,
-                                            json=body, timeout=timeout)
-        except _request_errors():
-            raise _Unreachable(f"no emulator answers at {self.server}; start one with "
-                               "'pay1st-mock serve' or pass --server URL") from None
-        if retry and response.status_code in (502, 503, 504):  # a proxy in front, restarting
-            raise _Unreachable(f"{self.server} answered {response.status_code}")
-        try:
-            answer: dict[str, Any] = response.json()
-        except ValueError:
-            raise CommandError(f"{self.server} answered {response.status_code} without JSON; "
-                               "is it a pay1st-mock server?") from None
-        if response.status_code >= 400:
-            raise CommandError(f"{answer.get('errorCode', response.status_code)}: "
-                               f"{answer.get('errorMessage', response.text[:200])}")
-        return answer
-

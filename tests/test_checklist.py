@@ -220,7 +220,7 @@ def test_the_cli_reports_in_three_formats_and_refuses_bad_input(server: MockServ
     assert err == ("pay1st-mock: no emulator answers at http://127.0.0.1:9; start one with "
                    "'pay1st-mock serve' or pass --server URL\n")
     code, _, err = _run_cli("checklist", "--server", "localhost:8080")
-    assert code == 2 and "--server must be an http:// or https:// URL" in err
+    assert code == 2 and "argument --server: must be an http:// or https:// URL" in err
 
 
 def test_the_configuration_export_is_accepted_and_holds_no_secret(
