@@ -6,7 +6,7 @@ import sqlite3
 from decimal import Decimal
 
 from pay1st_mock.records import Chargeback, Evidence, StatusChange
-from pay1st_mock.store.database import Database
+from pay1st_mock.store.database import Database, matching
 
 
 def _chargeback(row: sqlite3.Row) -> Chargeback:
@@ -64,12 +64,8 @@ class ChargebackRepository:
     def search(self, partner_id: int | None = None, payment_reference: str | None = None,
                status: str | None = None, limit: int = 100) -> list[Chargeback]:
         """Chargebacks, newest first, filtered as asked."""
-        query, args = "SELECT * FROM chargebacks WHERE 1 = 1", list[object]()
-        for column, value in (("partner_id", partner_id), ("payment_reference", payment_reference),
-                              ("status", status)):
-            if value is not None:
-                query += f" AND {column} = ?"
-                args.append(value)
+        query, args = matching("chargebacks", partner_id=partner_id,
+                               payment_reference=payment_reference, status=status)
         query += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
         args.append(limit)
         with self._db.read() as conn:

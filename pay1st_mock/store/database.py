@@ -17,6 +17,14 @@ from pathlib import Path
 from pay1st_mock.config import MEMORY
 
 SCHEMA_VERSION = "1"
+
+
+def matching(table: str, **equal: object) -> tuple[str, list[object]]:
+    """``SELECT * FROM table`` with ``column = ?`` for each filter that is not None, and its
+    arguments (columns are the caller's keyword names, never user text)."""
+    wanted = {column: value for column, value in equal.items() if value is not None}
+    where = " AND ".join(f"{column} = ?" for column in wanted) or "1 = 1"
+    return f"SELECT * FROM {table} WHERE {where}", list(wanted.values())
 # Columns added to tables after their first release: (table, column, definition).
 ADDED_COLUMNS = (("partners", "access", "TEXT"),)
 DB_FILE_NAME = "pay1st-mock.sqlite3"

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from pay1st_mock.records import Attempt, Delivery
-from pay1st_mock.store.database import Database
+from pay1st_mock.store.database import Database, matching
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -59,12 +59,8 @@ class DeliveryRepository:
     def search(self, partner_id: int | None = None, reference: str | None = None,
                status: str | None = None, limit: int = 100) -> list[Delivery]:
         """Return deliveries, newest first, filtered as asked."""
-        query, args = "SELECT * FROM deliveries WHERE 1 = 1", list[object]()
-        for column, value in (("partner_id", partner_id), ("reference", reference),
-                              ("status", status)):
-            if value is not None:
-                query += f" AND {column} = ?"
-                args.append(value)
+        query, args = matching("deliveries", partner_id=partner_id, reference=reference,
+                               status=status)
         query += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
         with self._db.read() as conn:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from pay1st_mock.records import JournalEntry
-from pay1st_mock.store.database import Database
+from pay1st_mock.store.database import Database, matching
 
 _BATCH = 100  # entries kept in memory before they are written in one transaction
 # Seconds an entry waits in memory before the next sweep writes it; sweeps come at least once
@@ -78,11 +78,7 @@ class JournalRepository:
                limit: int = 100) -> list[JournalEntry]:
         """Return entries, newest first."""
         self.flush()
-        query, args = "SELECT * FROM journal WHERE 1 = 1", list[object]()
-        for column, value in (("partner_id", partner_id), ("reference", reference)):
-            if value is not None:
-                query += f" AND {column} = ?"
-                args.append(value)
+        query, args = matching("journal", partner_id=partner_id, reference=reference)
         with self._db.read() as conn:
             rows = conn.execute(query + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         return [JournalEntry(**{**dict(row), "request_headers": json.loads(row["request_headers"]),

@@ -9,7 +9,7 @@ from typing import Any
 from pay1st_mock import jsontext
 from pay1st_mock.config import Callbacks
 from pay1st_mock.records import Fulfilment, Payment, StatusChange
-from pay1st_mock.store.database import Database
+from pay1st_mock.store.database import Database, matching
 
 
 def _row_to_payment(row: sqlite3.Row) -> Payment:
@@ -82,13 +82,7 @@ class PaymentRepository:
     def search(self, partner_id: int | None = None, status: str | None = None,
              limit: int = 100) -> list[Payment]:
         """Return payments, newest first, optionally of one partner and one status."""
-        query, args = "SELECT * FROM payments WHERE 1 = 1", list[object]()
-        if partner_id is not None:
-            query += " AND partner_id = ?"
-            args.append(partner_id)
-        if status is not None:
-            query += " AND status = ?"
-            args.append(status)
+        query, args = matching("payments", partner_id=partner_id, status=status)
         query += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
         args.append(limit)
         with self._db.read() as conn:
