@@ -32,8 +32,8 @@ from pay1st_mock.records import Attempt, Delivery, Exchange, JournalEntry
 log = logging.getLogger("pay1st_mock.activity")
 
 CAPACITY = 1000
-# waitress serves with 2 worker threads (server.DEFAULT_THREADS): one may wait for events, the
-# other always serves partners.
+# A waiting reader holds a server thread; the server starts another when all are held (up to
+# http_server.MAX_THREADS), but a dashboard or `tail` needs one reader, not a thread each.
 MAX_WAITING = 1
 MAX_TIMEOUT = 25.0  # seconds a reader may wait (proxies and clients give up near 30 s)
 CALL, WEBHOOK, USER_INFO = "call", "webhook", "user_info"

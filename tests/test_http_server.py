@@ -4,9 +4,6 @@ Small WSGI apps defined here are served on 127.0.0.1 (port 0) by ``HttpServer``;
 once with ``EpollPoller`` (Linux) and once with the portable ``SelectorPoller``. Wire-level cases
 use raw sockets (``Wire``), ordinary ones ``requests``. Bounds on time are generous (a shared,
 small machine): they tell a hang from an answer, they do not measure speed.
-
-Tests marked ``xfail(strict=True)`` pin down deviations from RFC 9110/9112 or PEP 3333 found
-while writing these; each reason says what is sent, what happens and what should.
 """
 
 from __future__ import annotations
@@ -634,13 +631,6 @@ def test_an_app_failing_mid_body_after_declaring_its_length_is_seen_cut(
     assert requests.get(f"{server.url}/ok", timeout=TIMEOUT_S).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "An app that declares no Content-Length and raises after its first chunk: _call_app sends "
-    "'200 OK', Connection: close and the partial chunk with no Content-Length, so the client "
-    "reads a close-delimited body (RFC 9112 §6.3 rule 8) and takes 'partial' as the whole, "
-    "successful answer. Nothing had been sent yet (the body is buffered): it could answer 500, "
-    "or declare the length it meant to send, or use chunked without the last chunk so the cut "
-    "shows (RFC 9112 §8)."))
 def test_an_app_failing_mid_body_without_a_length_is_not_taken_as_complete(
         server: HttpServer) -> None:
     with Wire(server) as wire:
@@ -841,11 +831,6 @@ def test_stop_returns_promptly_closes_idle_connections_and_frees_the_port(
 
 # ---------------------------------------------------------------------------------- known bugs
 
-@pytest.mark.xfail(strict=True, reason=(
-    "path_and_query() hands the latin-1-decoded target (a str) to urllib's unquote_to_bytes, "
-    "which re-encodes it as UTF-8: a raw byte 0xE9 in the target reaches the app as PATH_INFO "
-    "'/caf\\xc3\\xa9' and raw UTF-8 'é' as '/caf\\xc3\\x83\\xc2\\xa9'. PEP 3333 wants the "
-    "request's bytes decoded as latin-1; RFC 9112 §3.2 would also allow a 400."))
 @pytest.mark.parametrize("raw_path", [b"/caf\xe9", b"/caf\xc3\xa9"])
 def test_raw_non_ascii_bytes_in_the_target(server: HttpServer, raw_path: bytes) -> None:
     with Wire(server) as wire:
@@ -854,10 +839,6 @@ def test_raw_non_ascii_bytes_in_the_target(server: HttpServer, raw_path: bytes) 
             f"PATH_INFO for raw bytes {raw_path!r}: {reply.body[:200]!r}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "read_chunked() parses a chunk size with int(text, 16), which also takes '0x3', '+3' and "
-    "'1_0': RFC 9112 §7.1 allows only 1*HEXDIG. A proxy that reads these differently can "
-    "smuggle a request past it (waitress's CVE-2022-24761); they should get 400."))
 @pytest.mark.parametrize(("size", "data"), [(b"0x3", b"abc"), (b"+3", b"abc"),
                                             (b"1_0", b"0123456789abcdef")])
 def test_a_chunk_size_is_hex_digits_only(server: HttpServer, size: bytes, data: bytes) -> None:
@@ -867,10 +848,6 @@ def test_a_chunk_size_is_hex_digits_only(server: HttpServer, size: bytes, data: 
         assert reply.status == 400, f"chunk size {size!r} was accepted: {reply.body[:200]!r}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "read_head() passes CR, LF and NUL inside a header value to the app ('X-Probe: a\\rb' "
-    "arrives as HTTP_X_PROBE 'a\\rb'). RFC 9110 §5.5: a recipient MUST reject such a message "
-    "or replace each of those characters with SP; RFC 9112 §2.2 says the same of a bare CR."))
 @pytest.mark.parametrize("bad", ["\r", "\n", "\x00"])
 def test_cr_lf_nul_in_a_header_value(server: HttpServer, bad: str) -> None:
     with Wire(server) as wire:
@@ -879,9 +856,6 @@ def test_cr_lf_nul_in_a_header_value(server: HttpServer, bad: str) -> None:
             f"X-Probe: a{bad!r}b reached the app as {reply.body[:200]!r}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "An HTTP/1.1 request without Host, or with two Host lines, is served (two are joined "
-    "into 'a, b'). RFC 9112 §3.2: a server MUST answer 400 to both."))
 @pytest.mark.parametrize("hosts", [[], ["Host: a", "Host: b"]])
 def test_http_1_1_needs_exactly_one_host(server: HttpServer, hosts: list[str]) -> None:
     with Wire(server) as wire:
@@ -889,10 +863,6 @@ def test_http_1_1_needs_exactly_one_host(server: HttpServer, hosts: list[str]) -
         assert reply.status == 400, f"Host lines {hosts}: answered {reply.status}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "An HTTP/1.0 request with Transfer-Encoding: chunked and Connection: keep-alive is kept "
-    "alive. RFC 9112 §6.1: a server MUST treat an HTTP/1.0 message with Transfer-Encoding as "
-    "faultily framed and close the connection after processing it."))
 def test_http_1_0_with_transfer_encoding_closes(server: HttpServer) -> None:
     with Wire(server) as wire:
         reply = wire.exchange(req("POST", version="HTTP/1.0", host=False,
@@ -903,21 +873,12 @@ def test_http_1_0_with_transfer_encoding_closes(server: HttpServer) -> None:
         assert wire.closed_by_server(timeout=0.5), "the connection was kept alive"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "'GET / HTTP/1.2' is answered 505. RFC 9112 §2.3: a higher minor version of a major "
-    "version the server implements SHOULD be processed as HTTP/1.1; RFC 9110 §15.6.6 keeps "
-    "505 for an unsupported major version."))
 def test_a_higher_http_1_minor_version_is_served_as_1_1(server: HttpServer) -> None:
     with Wire(server) as wire:
         reply = wire.exchange(req(version="HTTP/1.2"))
         assert reply.status == 200, f"HTTP/1.2 got {reply.status}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "When an app returns a body with 204 (or 304), _call_app sends it after the head, though it "
-    "adds no Content-Length: the client reads those bytes as the start of the next response "
-    "('oopsHTTP/1.1 200 OK'). RFC 9110 §15.3.5 / RFC 9112 §6.3: a 204 or 304 ends with its "
-    "head; the server must drop the body (as it does for HEAD)."))
 @pytest.mark.parametrize("status", [204, 304])
 def test_a_body_an_app_returns_with_204_or_304_is_not_sent(server: HttpServer,
                                                            status: int) -> None:
@@ -936,11 +897,6 @@ def _no_start_response_app(environ: Environ, start_response: StartResponse) -> l
     return [b"start_response never called"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "An app breaking PEP 3333 after returning (a str chunk; start_response never called) makes "
-    "_call_app fail outside its try (b''.join / unpacking the status), so _handle logs it and "
-    "closes the connection without a byte: the client sees an empty reply instead of the 500 "
-    "an app that raises gets."))
 @pytest.mark.parametrize("app", [_str_body_app, _no_start_response_app])
 def test_an_app_breaking_pep_3333_gets_500(serve: Callable[..., HttpServer],
                                            app: Callable[..., Any]) -> None:

@@ -26,7 +26,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Views reach the emulator through services and the domain, never the store.
     "web": BASICS | DOMAIN | {"services"},
     "app": BASICS | {"store", "services", "web"},
-    "server": BASICS | {"app", "services"},
+    # The HTTP server knows WSGI and bytes, nothing of the emulator.
+    "http_wire": frozenset(),
+    "http_server": frozenset({"config", "http_wire"}),
+    "server": BASICS | {"app", "services", "http_server"},
     # The tools drive the emulator over HTTP; they may read the domain's data, not its store.
     "client": BASICS,
     "runner": BASICS | DOMAIN | {"client"},
