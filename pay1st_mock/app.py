@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from flask import Flask
 
@@ -16,6 +17,26 @@ from pay1st_mock.store.repositories import Repositories
 STORE_KEY = "pay1st_mock.store"
 
 
+class _Flask(Flask):
+    """Flask, remembering which views and hooks are plain functions.
+
+    Flask asks ``inspect.iscoroutinefunction`` of every hook and view on every request; the
+    answer never changes, and on the gateway's hot path it cost about 3% of a request.
+    """
+
+    _sync: dict[Callable[..., Any], Callable[..., Any]]
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._sync[func]
+        except AttributeError:
+            self._sync = {}
+        except KeyError:
+            pass
+        self._sync[func] = wrapped = super().ensure_sync(func)
+        return wrapped
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     """Build the emulator: the store, the services over it, the web surfaces, the dispatcher.
 
@@ -27,7 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     catalogues = load_catalogues(settings)  # config errors before anything is written
     store = Repositories.open(settings)
     svc = build_services(settings, clock or Clock(), store, catalogues)
-    app = Flask(__name__, static_folder=None)
+    app = _Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions[EXTENSION_KEY] = svc
     app.extensions[STORE_KEY] = store

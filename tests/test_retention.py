@@ -63,10 +63,10 @@ def test_the_bounds_come_from_the_config() -> None:
 
 def test_long_expired_tokens_are_forgotten_recent_ones_kept(db: Database) -> None:
     repo = TokenRepository(db)
-    repo.add("old", 1, "access", issued_at=0.0, expires_at=3600.0)
-    repo.add("recent", 1, "access", issued_at=0.0, expires_at=90000.0)
+    repo.add(1, 0.0, ("old", "access", 3600.0), ("recent", "access", 90000.0))
+    assert repo.find("old") is not None  # read once: kept in memory until the table changes
     later = 3600.0 + FORGET_EXPIRED_AFTER + 1
     for number in range(100):  # enough new tokens to make the repository prune
-        repo.add(f"new-{number}", 1, "access", issued_at=later, expires_at=later + 3600)
-    assert repo.find("old") is None
+        repo.add(1, later, (f"new-{number}", "access", later + 3600))
+    assert repo.find("old") is None, "a pruned token must not be found in memory either"
     assert repo.find("recent") is not None  # expired, but recently: still says EXPIRED

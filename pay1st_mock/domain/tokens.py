@@ -113,6 +113,6 @@ class TokenService:
         """Issue a fresh access and refresh token to a partner."""
         now = self._clock.now()
         pair = TokenPair(self._random.token(), self._random.token())
-        self._tokens.add(pair.access_token, partner_id, "access", now, now + self._access_ttl)
-        self._tokens.add(pair.refresh_token, partner_id, "refresh", now, now + self._refresh_ttl)
+        self._tokens.add(partner_id, now, (pair.access_token, "access", now + self._access_ttl),
+                         (pair.refresh_token, "refresh", now + self._refresh_ttl))
         return pair

@@ -53,6 +53,7 @@ class Database:
         self._lock = threading.RLock()
         self._depth = 0
         self._after: list[Callable[[], None]] = []
+        self._changes: dict[str, int] = {}
         self._configure()
 
     def _configure(self) -> None:
@@ -116,6 +117,18 @@ class Database:
         """
         with self._lock:
             yield self._connection
+
+    def changed(self, *tables: str) -> None:
+        """Note that rows of ``tables`` were updated or deleted: what was read from them before
+        may be stale (``change_count``). Inserts need no note: a cache only holds rows it read."""
+        with self._lock:
+            for table in tables:
+                self._changes[table] = self._changes.get(table, 0) + 1
+
+    def change_count(self, table: str) -> int:
+        """How many ``changed`` notes ``table`` has had: a cache keeps the count it read at and
+        drops its rows when the count has moved."""
+        return self._changes.get(table, 0)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the current transaction commits (at once outside one)."""

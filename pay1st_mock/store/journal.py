@@ -40,7 +40,7 @@ class JournalRepository:
         row = (entry.partner_id, entry.method, entry.path, entry.query,
                json.dumps(entry.request_headers), entry.request_body, entry.status,
                entry.response_body, entry.duration_ms, entry.reference,
-               json.dumps(entry.findings), entry.at)
+               json.dumps(entry.findings) if entry.findings else "[]", entry.at)
         with self._lock:
             if not self._pending:
                 self._oldest = time.monotonic()

@@ -27,6 +27,9 @@ class PartnerRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Partners read by id, valid while the table's change count is ``_cached_at``.
+        self._cached: dict[int, Partner] = {}
+        self._cached_at = -1
 
     def save(self, config: PartnerConfig, origin: str, now: float) -> Partner:
         """Insert the partner, or replace the stored one with the same id (its data is kept)."""
@@ -47,21 +50,39 @@ class PartnerRepository:
                  config.signing_key, config.webhook_url, callbacks.success, callbacks.failure,
                  callbacks.pending, callbacks.cancel, ",".join(config.access), origin, now),
             )
+            self._db.changed("partners")
             found = self.get(config.id)
         assert found is not None
         return found
 
     def get(self, partner_id: int) -> Partner | None:
-        """Return the partner with that id, if any."""
+        """Return the partner with that id, if any (from memory when the table has not changed
+        since it was read: every partner call needs its partner)."""
+        count = self._db.change_count("partners")
+        if count != self._cached_at:
+            self._cached, self._cached_at = {}, count
+        partner = self._cached.get(partner_id)
+        if partner is not None:
+            return partner
         with self._db.read() as conn:
             row = conn.execute("SELECT * FROM partners WHERE id = ?", (partner_id,)).fetchone()
-        return _row_to_partner(row) if row else None
+        if row is None:
+            return None
+        partner = _row_to_partner(row)
+        if self._cached_at == count:
+            self._cached[partner_id] = partner
+        return partner
 
     def find_by_api_key(self, api_key: str) -> Partner | None:
-        """Return the partner owning ``api_key``, if any."""
+        """Return the partner owning ``api_key``, if any (every token call asks)."""
+        count = self._db.change_count("partners")
+        if count == self._cached_at:
+            for partner in self._cached.values():
+                if partner.config.api_key == api_key:
+                    return partner
         with self._db.read() as conn:
-            row = conn.execute("SELECT * FROM partners WHERE api_key = ?", (api_key,)).fetchone()
-        return _row_to_partner(row) if row else None
+            row = conn.execute("SELECT id FROM partners WHERE api_key = ?", (api_key,)).fetchone()
+        return self.get(row[0]) if row else None
 
     def code_taken(self, code: str) -> bool:
         """Tell whether a partner already uses ``code``."""
@@ -87,3 +108,4 @@ class PartnerRepository:
             placeholders = ",".join("?" * len(keep_ids)) or "NULL"
             conn.execute(f"DELETE FROM partners WHERE id NOT IN ({placeholders})",
                          tuple(keep_ids))
+            self._db.changed("partners", "tokens")  # tokens go with their partner (cascade)

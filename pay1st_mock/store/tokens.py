@@ -17,6 +17,7 @@ def token_hash(token: str) -> str:
 # (more useful than INVALID_ACCESS_TOKEN to a partner whose refresh logic is late).
 FORGET_EXPIRED_AFTER = 86400.0
 _PRUNE_EVERY = 100  # issued tokens between two prunes
+_CACHED = 10000  # token records kept in memory at most (every call looks its token up)
 
 
 class TokenRepository:
@@ -26,30 +27,46 @@ class TokenRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._added_since_prune = 0
+        # Records found, by hash, valid while the table's change count is ``_cached_at``.
+        self._cached: dict[str, TokenRecord] = {}
+        self._cached_at = -1
 
-    def add(self, token: str, partner_id: int, kind: str, issued_at: float,
-            expires_at: float) -> None:
-        """Store a newly issued token."""
-        self._added_since_prune += 1  # a rough count is enough: it only paces the prunes
+    def add(self, partner_id: int, issued_at: float, *tokens: tuple[str, str, float]) -> None:
+        """Store newly issued tokens, each ``(token, kind, expires_at)``, in one transaction."""
+        self._added_since_prune += len(tokens)  # rough is enough: it only paces the prunes
         prune = self._added_since_prune >= _PRUNE_EVERY
         with self._db.transaction() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO tokens (token_hash, partner_id, kind, issued_at, expires_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (token_hash(token), partner_id, kind, issued_at, expires_at),
-            )
+                [(token_hash(token), partner_id, kind, issued_at, expires_at)
+                 for token, kind, expires_at in tokens])
             if prune:
                 self._added_since_prune = 0
                 conn.execute("DELETE FROM tokens WHERE expires_at < ?",
                              (issued_at - FORGET_EXPIRED_AFTER,))
+                self._db.changed("tokens")
 
     def find(self, token: str) -> TokenRecord | None:
-        """Return the record of ``token``, if it was ever issued."""
+        """Return the record of ``token``, if it was ever issued (from memory when the table
+        has not changed since it was read: every partner call looks its token up)."""
+        key = token_hash(token)
+        count = self._db.change_count("tokens")
+        if count != self._cached_at or len(self._cached) >= _CACHED:
+            self._cached, self._cached_at = {}, count
+        record = self._cached.get(key)
+        if record is not None:
+            return record
         with self._db.read() as conn:
             row = conn.execute(
                 "SELECT partner_id, kind, issued_at, expires_at, revoked_at FROM tokens "
-                "WHERE token_hash = ?", (token_hash(token),)).fetchone()
-        return TokenRecord(*row) if row else None
+                "WHERE token_hash = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        record = TokenRecord(*row)
+        if self._cached_at == count:  # not replaced meanwhile by a newer count
+            self._cached[key] = record
+        return record
 
     def revoke(self, token: str, at: float) -> bool:
         """Revoke ``token`` unless it already was; tell whether this call revoked it."""
@@ -57,9 +74,11 @@ class TokenRepository:
             cursor = conn.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
                 (at, token_hash(token)))
+            self._db.changed("tokens")
         return cursor.rowcount == 1
 
     def delete_for_partner(self, partner_id: int) -> None:
         """Forget every token of a partner."""
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM tokens WHERE partner_id = ?", (partner_id,))
+            self._db.changed("tokens")
