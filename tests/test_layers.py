@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pay1st_mock"
 
 # Modules every layer may use: no HTTP, no state beyond their own.
 BASICS = frozenset({"pay1st_mock", "clock", "config", "errors", "jsontext", "randomness",
-                    "schemas", "signing", "outbound", "faults", "records", "activity"})
+                    "schemas", "schema_predicates", "signing", "outbound", "faults", "records", "activity"})
 DOMAIN = frozenset({"domain", "shop", "webhooks"})
 ALLOWED: dict[str, frozenset[str]] = {
     **{basic: BASICS for basic in BASICS},

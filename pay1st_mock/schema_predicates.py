@@ -1,0 +1,152 @@
+"""A JSON Schema turned into one Python predicate, "is this instance valid?", for the common
+case: a well-formed request. ``SchemaSet.check`` asks it first and runs jsonschema (which names
+every problem with its path) only when it says no.
+
+It must never say yes where jsonschema would find a problem, so it knows only the keywords the
+shipped schemas use, with jsonschema's own meaning (types and formats are asked of the
+validator's type and format checkers; ``enum`` and ``const`` are compiled only for strings,
+where equality cannot differ); any other keyword means no predicate, and jsonschema does all
+the work. ``tests/test_schema_inlining.py`` holds both to the same verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+Predicate = Callable[[Any], bool]
+
+# Annotations, and $defs (their $refs are inlined: a $ref left means no predicate).
+_IGNORED = frozenset({"description", "title", "examples", "default", "$comment", "$id",
+                      "$schema", "$defs", "deprecated", "readOnly", "writeOnly",
+                      "contentMediaType", "contentEncoding", "contentSchema"})
+
+
+class _Unsupported(Exception):
+    """A keyword (or value) this module does not compile: leave the schema to jsonschema."""
+
+
+def compile_predicate(schema: Any, validator: Draft202012Validator) -> Predicate | None:
+    """The predicate of ``schema`` (``$ref``s already inlined), or None when it uses anything
+    not compiled here. ``validator`` lends its type and format checkers."""
+    try:
+        return _compile(schema, validator)
+    except _Unsupported:
+        return None
+
+
+def _compile(schema: Any, validator: Draft202012Validator) -> Predicate:
+    if schema is True:
+        return lambda _: True
+    if schema is False:
+        return lambda _: False
+    if not isinstance(schema, dict):
+        raise _Unsupported(schema)
+    found = [_keyword(key, value, schema, validator) for key, value in schema.items()
+             if key not in _IGNORED]
+    checks = [check for check in found if check is not None]
+    if len(checks) == 1:
+        return checks[0]
+    return lambda instance: all(check(instance) for check in checks)
+
+
+def _keyword(key: str, value: Any, schema: dict[str, Any],
+             validator: Draft202012Validator) -> Predicate | None:
+    is_type = validator.is_type
+    if key == "type":
+        types = tuple(value) if isinstance(value, list) else (value,)
+        return lambda x: any(is_type(x, name) for name in types)
+    if key == "properties":
+        fields = [(name, _compile(sub, validator)) for name, sub in value.items()]
+        return lambda x: not isinstance(x, dict) or all(
+            name not in x or check(x[name]) for name, check in fields)
+    if key == "required":
+        required = tuple(value)
+        return lambda x: not isinstance(x, dict) or all(name in x for name in required)
+    if key == "additionalProperties":
+        if "patternProperties" in schema:
+            raise _Unsupported(key)
+        known = frozenset(schema.get("properties", {}))
+        extra = _compile(value, validator)
+        return lambda x: not isinstance(x, dict) or all(
+            name in known or extra(item) for name, item in x.items())
+    if key == "items":
+        if "prefixItems" in schema:
+            raise _Unsupported(key)
+        each = _compile(value, validator)
+        return lambda x: not isinstance(x, list) or all(each(item) for item in x)
+    if key in ("enum", "const"):
+        options = [_equals(item, is_type) for item in (value if key == "enum" else [value])]
+        return lambda x: any(option(x) for option in options)
+    if key == "uniqueItems":
+        if not value:
+            return None
+        # Strings only: for other items JSON equality (1 == 1.0, True != 1) decides: jsonschema.
+        return lambda x: not isinstance(x, list) or (
+            all(isinstance(item, str) for item in x) and len(set(x)) == len(x))
+    if key == "propertyNames":
+        name_check = _compile(value, validator)
+        return lambda x: not isinstance(x, dict) or all(name_check(name) for name in x)
+    if key in ("minProperties", "maxProperties"):
+        if key == "minProperties":
+            return lambda x: not isinstance(x, dict) or len(x) >= value
+        return lambda x: not isinstance(x, dict) or len(x) <= value
+    if key == "if":
+        condition = _compile(value, validator)
+        then = _compile(schema.get("then", True), validator)
+        otherwise = _compile(schema.get("else", True), validator)
+        return lambda x: then(x) if condition(x) else otherwise(x)
+    if key in ("then", "else"):
+        return None  # with "if"
+    if key == "pattern":
+        search = re.compile(value).search
+        return lambda x: not isinstance(x, str) or search(x) is not None
+    if key in ("minLength", "maxLength", "minItems", "maxItems"):
+        return _size(key, value)
+    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return _bound(key, value, is_type)
+    if key == "format":
+        checker = validator.format_checker
+        if checker is None:
+            return None
+        return lambda x: checker.conforms(x, value)
+    if key in ("anyOf", "oneOf", "allOf"):
+        subs = [_compile(sub, validator) for sub in value]
+        if key == "anyOf":
+            return lambda x: any(check(x) for check in subs)
+        if key == "allOf":
+            return lambda x: all(check(x) for check in subs)
+        return lambda x: [check(x) for check in subs].count(True) == 1
+    if key == "not":
+        inner = _compile(value, validator)
+        return lambda x: not inner(x)
+    raise _Unsupported(key)
+
+
+def _equals(value: Any, is_type: Callable[[Any, str], bool]) -> Predicate:
+    """Equality as JSON Schema means it (``1 == 1.0``, but ``True`` is no number)."""
+    if value is None or isinstance(value, bool):
+        return lambda x: x is value
+    if isinstance(value, str):
+        return lambda x: isinstance(x, str) and x == value
+    if isinstance(value, int | float):
+        return lambda x: is_type(x, "number") and x == value
+    raise _Unsupported(value)  # arrays and objects: leave them to jsonschema
+
+
+def _size(key: str, value: int) -> Predicate:
+    kind = list if key.endswith("Items") else str
+    if key.startswith("min"):
+        return lambda x: not isinstance(x, kind) or len(x) >= value
+    return lambda x: not isinstance(x, kind) or len(x) <= value
+
+
+def _bound(key: str, value: Any, is_type: Callable[[Any, str], bool]) -> Predicate:
+    compare: Callable[[Any], bool] = {
+        "minimum": lambda x: x >= value, "maximum": lambda x: x <= value,
+        "exclusiveMinimum": lambda x: x > value, "exclusiveMaximum": lambda x: x < value,
+    }[key]
+    return lambda x: not is_type(x, "number") or compare(x)
