@@ -52,7 +52,7 @@ IMPORT_MEDIAN_MS = 250.0
 START_READY_MEDIAN_MS = 50.0
 FIXTURE_P50_MS = 5.0
 
-PYCACHE = BENCH_DIR / "results" / "pycache"
+PYCACHE = harness.PYCACHE
 RESULT_MARKER = "CI_RESULT="
 FIXTURE_WARMUP = 5
 
@@ -78,11 +78,7 @@ IMPORT_SNIPPET = ("import time; t0 = time.perf_counter(); {statement}; "
 
 def child_env(cached: bool = True) -> dict[str, str]:
     """The children's environment: bytecode cached under bench/results/pycache, or as is."""
-    env = dict(os.environ)
-    if cached:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    return env
+    return harness.bytecode_env() if cached else dict(os.environ)
 
 
 def run_child(args: Sequence[str], timeout: float = 300.0, script: Path | None = None,

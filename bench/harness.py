@@ -24,6 +24,21 @@ from pay1st_mock.process import PYTHON_COMMAND, ServerProcess
 ROOT = Path(__file__).resolve().parent.parent
 # After ``serve --host 127.0.0.1 --port 0`` (ServerProcess pins loopback whatever a config says).
 SERVE_ARGS = ("--data", ":memory:")
+PYCACHE = ROOT / "bench" / "results" / "pycache"
+
+
+def bytecode_env() -> dict[str, str]:
+    """This environment, but with bytecode written and read under ``bench/results/pycache``.
+
+    A pip-installed package has its bytecode compiled at install; this checkout runs with
+    ``PYTHONDONTWRITEBYTECODE=1`` and no ``__pycache__``, so without this every spawned server
+    would compile the package first, a cost no user pays. Nothing is written into the package.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    PYCACHE.mkdir(parents=True, exist_ok=True)
+    return env
 
 
 # --------------------------------------------------------------------------- metrics

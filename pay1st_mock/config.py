@@ -16,8 +16,6 @@ from pay1st_mock.schemas import Finding, load_schemas
 
 DEFAULT_DATA_DIR = ".pay1st-mock"
 CONTROL_TOKEN_HEADER = "X-Pay1st-Mock-Token"  # where /_mock expects ``control_token``
-# Set by the server in the WSGI environ of a request whose body it refused unread (too large).
-BODY_REFUSED_ENVIRON = "pay1st_mock.body_refused"
 MEMORY = ":memory:"
 
 

@@ -33,8 +33,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from pay1st_mock.config import BODY_REFUSED_ENVIRON
 from pay1st_mock.http_wire import (
+    BODY_REFUSED_ENVIRON,
     BodyTooLarge,
     Head,
     WireError,

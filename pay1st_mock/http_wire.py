@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from urllib.parse import unquote_to_bytes
 
+# Set by the server in the WSGI environ of a request whose body it refused unread (too large).
+BODY_REFUSED_ENVIRON = "pay1st_mock.body_refused"
 MAX_HEAD_BYTES = 65536  # request line and headers together; more is answered 431
 _METHOD_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789"
                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")  # RFC 9110 token

@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from pay1st_mock.schema_predicates import Predicate, compile_predicate
+
+if TYPE_CHECKING:  # imported when first needed: a server meeting only valid bodies never is
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 ID_PREFIX = "https://pay1st-mock.local/schemas/"
 URL_PATTERN_START = "^https?://"  # the schemas' pattern for webhook, callback and hook URLs
@@ -56,11 +56,18 @@ class SchemaSet:
 
     def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
         self.documents = documents
-        resources_ = [(uri, Resource.from_contents(doc, default_specification=DRAFT202012))
-                      for uri, doc in documents.items()]
-        self.registry: Registry[Any] = Registry().with_resources(resources_)
         self._validators: dict[str, Draft202012Validator] = {}
         self._predicates: dict[str, Predicate | None] = {}
+
+    @cached_property
+    def registry(self) -> Registry[Any]:
+        """Every schema, by ``$id``, for the ``$ref``s an inlined schema still holds."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        return Registry().with_resources(
+            (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+            for uri, doc in self.documents.items())
 
     def resolve_id(self, name: str) -> str:
         """Return the full ``$id`` for ``name`` (a ``$id`` or a path such as ``gateway/x.json``)."""
@@ -80,6 +87,8 @@ class SchemaSet:
         ``$ref`` otherwise costs a registry look-up on every call (most of a Create Payment's
         validation time).
         """
+        from jsonschema import Draft202012Validator, FormatChecker
+
         uri = self.resolve_id(name)
         found = self._validators.get(uri)
         if found is None:
@@ -102,7 +111,7 @@ class SchemaSet:
         compiles."""
         uri = self.resolve_id(name)
         if uri not in self._predicates:
-            self._predicates[uri] = compile_predicate(self.inline_refs(uri), self.validator(uri))
+            self._predicates[uri] = compile_predicate(self.inline_refs(uri))
         return self._predicates[uri]
 
     def check(self, name: str, instance: Any) -> list[Finding]:

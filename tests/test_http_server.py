@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import requests
 
-from pay1st_mock.config import BODY_REFUSED_ENVIRON
 from pay1st_mock.http_server import EpollPoller, HttpServer, SelectorPoller
+from pay1st_mock.http_wire import BODY_REFUSED_ENVIRON
 
 HOST = "127.0.0.1"
 TIMEOUT_S = 5.0  # any single wait on a socket or a request; a hang fails, it does not stall

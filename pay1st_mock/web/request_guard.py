@@ -30,8 +30,9 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pay1st_mock.config import BODY_REFUSED_ENVIRON, Settings
+from pay1st_mock.config import Settings
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.http_wire import BODY_REFUSED_ENVIRON
 from pay1st_mock.web.http import services
 
 CONTROL = "/_mock"
