@@ -55,7 +55,8 @@ _FILES_KEPT = 100  # open files left for the database, pipes, outgoing webhook c
 _LINGER_S = 2.0  # after refusing a body: how long to drop what the client still sends
 _RECV_BYTES = 65536
 _ACCEPTS_PER_TURN = 256
-_TICK_S = 0.01  # how often the serving thread looks for stuck threads
+_TICK_S = 0.02  # how often the serving thread looks for stuck threads while connections are open
+_QUIET_TICK_S = 0.25  # how often without any connection (a stuck request needs one)
 _STUCK_S = 0.02  # inside the app this long, on every thread: start another
 _WAIT_S = 1.0  # a thread's longest wait on the poller (it checks for a stop in between)
 _NO_BODY_STATUSES = ("1", "204", "304")
@@ -308,7 +309,7 @@ class HttpServer:
                 self._start_thread()
             sweep_every = max(0.5, min(5.0, self.idle_timeout / 4))
             next_sweep = time.monotonic() + sweep_every
-            while not self._stopping.wait(_TICK_S):
+            while not self._stopping.wait(_TICK_S if self._connections else _QUIET_TICK_S):
                 now = time.monotonic()
                 self._grow_if_stuck(now)
                 if now >= next_sweep:

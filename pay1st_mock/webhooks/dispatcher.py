@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("pay1st_mock.webhooks")
 
 _IDLE_WAIT = 1.0  # seconds between sweeps when nothing is due
+# Emulator seconds between two sweeps: a busy outbox wakes the dispatcher for every event, and
+# sweeping each time cost several queries per payment. Moving the clock sweeps at once.
+_SWEEP_EVERY = 1.0
 
 
 SignHeaders = Callable[[Delivery, str], dict[str, str]]
@@ -53,7 +56,8 @@ class Dispatcher:
     """Delivers the outbox in the background; ``wake()`` after enqueuing or moving the clock.
 
     ``sign`` returns the signature headers of a delivery for a timestamp text; ``sweep`` is
-    called on every turn with the emulator time (abandonment). After a failed attempt n the
+    called with the emulator time (abandonment, refunds) on a turn when ``_SWEEP_EVERY`` has
+    passed on the emulator clock since the last one. After a failed attempt n the
     next waits ``retry_delays[n - 1]``; after ``len(retry_delays) + 1`` attempts it is EXHAUSTED.
     ``observe`` is told of every attempt once it is logged (the go-live checklist listens).
     """
@@ -77,6 +81,7 @@ class Dispatcher:
         self._wakeup = threading.Condition(self._lock)
         self._stopping = False
         self._woken = False
+        self._swept_at: float | None = None  # emulator time of the last sweep
         self._local = threading.local()
         self._thread: threading.Thread | None = None
 
@@ -109,14 +114,17 @@ class Dispatcher:
                     return
             try:
                 self._turn()
-                wait = self._wait_seconds()  # reads the store: never while holding _wakeup
+                with self._wakeup:
+                    again = self._woken  # woken during the turn: look again at once
+                # reads the store: never while holding _wakeup
+                wait = 0.0 if again else self._wait_seconds()
             except Exception:  # keep delivering whatever one bad turn did
                 log.exception("dispatcher turn failed")
                 wait = _IDLE_WAIT
             with self._wakeup:
                 if self._stopping:
                     return
-                if not self._woken:  # a wake-up during the turn means: look again at once
+                if not self._woken:
                     self._wakeup.wait(wait)
                 self._woken = False
 
@@ -128,7 +136,9 @@ class Dispatcher:
 
     def _turn(self) -> None:
         now = self._clock.now()
-        self._sweep(now)
+        if self._swept_at is None or not 0 <= now - self._swept_at < _SWEEP_EVERY:
+            self._swept_at = now
+            self._sweep(now)
         with self._lock:
             busy = set(self._busy)
         for delivery in self._deliveries.due(now, busy):
