@@ -17,13 +17,20 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
 
 
+# Made once: json.dumps/loads with options build a new encoder/decoder on every call.
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
     """Render ``value`` as compact JSON, numbers from ``Decimal`` included."""
-    return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number; send a finite number")
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
 
 
 def loads(text: str | bytes) -> Any:
@@ -32,4 +39,9 @@ def loads(text: str | bytes) -> Any:
     Python's parser accepts ``NaN`` and ``Infinity``; JSON does not, and neither do we. Raises
     ``ValueError`` (``json.JSONDecodeError`` or ``UnicodeDecodeError``) on bad input.
     """
-    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    if isinstance(text, str):  # what json.loads does before decoding, with the same errors
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    else:
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _DECODER.decode(text)

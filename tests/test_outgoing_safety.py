@@ -183,3 +183,83 @@ def test_partner_urls_must_be_http_or_https_in_the_control_api() -> None:
         assert answer.status_code == 400
         assert answer.json()["errorMessage"].startswith(
             f"{where}: expected an http:// or https:// URL")
+
+
+class CountingPartner:
+    """An HTTP/1.1 keep-alive partner on raw sockets: answers each POST ``200 ok`` and counts
+    requests and connections; ``close_idle()`` hangs up on every open connection."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.connections = 0
+        self._open: list[socket.socket] = []
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/hook?x=1"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._open.append(connection)
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        buffer = b""
+        with contextlib.suppress(OSError):
+            while chunk := connection.recv(65536):
+                buffer += chunk
+                while b"\r\n\r\n" in buffer:
+                    head, _, rest = buffer.partition(b"\r\n\r\n")
+                    length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                                       if line.lower().startswith(b"content-length:")), b"0"))
+                    if len(rest) < length:
+                        break
+                    buffer = rest[length:]
+                    self.requests += 1
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def close_idle(self) -> None:
+        for connection in self._open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+        self._open.clear()
+
+    def close(self) -> None:
+        self._socket.close()
+        self.close_idle()
+
+
+def test_webhook_posts_reuse_one_connection_and_survive_a_partner_hanging_up() -> None:
+    from pay1st_mock.outbound import Connections, post_bounded
+
+    partner, connections = CountingPartner(), Connections()
+    try:
+        answers = [post_bounded(connections, partner.url, b"{}", {}, TIMEOUT) for _ in range(3)]
+        assert [a.status for a in answers] == [200] * 3 and answers[0].body == "ok"
+        assert (partner.requests, partner.connections) == (3, 1), "keep-alive: one connection"
+        partner.close_idle()
+        time.sleep(0.05)  # the FIN reaches us
+        again = post_bounded(connections, partner.url, b"{}", {}, TIMEOUT)
+        assert again.succeeded, f"a closed keep-alive connection must be replaced: {again}"
+        assert (partner.requests, partner.connections) == (4, 2), "sent once, on a new one"
+    finally:
+        connections.close()
+        partner.close()
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/hook", "http:///hook",
+                                 "http://127.0.0.1:notaport/hook"])
+def test_a_post_to_an_unusable_url_is_an_error_not_an_exception(url: str) -> None:
+    from pay1st_mock.outbound import Connections, post_bounded
+
+    answer = post_bounded(Connections(), url, b"{}", {}, TIMEOUT)
+    assert not answer.succeeded and answer.status is None
+    assert answer.error is not None and url in answer.error

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pay1st_mock import jsontext
 from pay1st_mock.clock import Clock
 from pay1st_mock.domain import outcome_table as table
 from pay1st_mock.domain.catalogue import Catalogue, Channel
@@ -296,7 +298,11 @@ class Checkout:
             self._payments.update(payment.reference, at=now, status=status, step=step,
                                   step_data=step_data, channel_id=channel.id if channel else None,
                                   channel_name=channel.name if channel else None)
-            moved = self._get(payment.reference)
+            # What the update wrote, without reading it back (the transaction holds the row).
+            moved = replace(payment, updated_at=now, **_given(
+                status=status, step=step, channel_id=channel.id if channel else None,
+                channel_name=channel.name if channel else None,
+                step_data=None if step_data is None else jsontext.loads(jsontext.dumps(step_data))))
             if status is None:
                 return moved
             partner = self._partner(moved)
@@ -373,6 +379,11 @@ _HANDLERS: dict[str, Callable[[Checkout, Payment, dict[str, str]], Payment]] = {
     "pin": Checkout._code, "voucher": Checkout._voucher, "bank": Checkout._bank,
     "waiting": Checkout._bank,  # the customer finally answers on the phone: approve or decline
 }
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields an update sets (``None``: left as stored, as its ``COALESCE`` does)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _outcome_for(status: str, channel: Channel, current: str = "NEW") -> str:

@@ -72,15 +72,17 @@ class DeliveryRepository:
         A delivery waits while an older one of the same reference is still pending, so the
         partner sees one payment's events in order. ``busy_references`` are being sent now.
         """
+        busy = sorted(busy_references)
         with self._db.read() as conn:
             rows = conn.execute(
-                """SELECT d.* FROM deliveries d
+                f"""SELECT d.* FROM deliveries d
                    WHERE d.status = 'PENDING' AND d.next_attempt_at <= ?
+                     AND d.reference NOT IN ({",".join("?" * len(busy))})
                      AND d.id = (SELECT MIN(h.id) FROM deliveries h
                                  WHERE h.reference = d.reference AND h.status = 'PENDING')
                    ORDER BY d.next_attempt_at, d.id LIMIT ?""",
-                (now, limit + len(busy_references))).fetchall()
-        return [d for d in map(_delivery, rows) if d.reference not in busy_references][:limit]
+                (now, *busy, limit)).fetchall()
+        return [_delivery(row) for row in rows]
 
     def next_pending_after(self, delivery: Delivery) -> Delivery | None:
         """The next pending delivery of the same reference, if any (for reorder faults)."""

@@ -17,16 +17,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.faults import FaultBook
-from pay1st_mock.outbound import new_session, post_bounded
+from pay1st_mock.outbound import Connections, post_bounded
 from pay1st_mock.records import Attempt, Delivery
 from pay1st_mock.store.deliveries import DeliveryRepository
-
-if TYPE_CHECKING:
-    import requests
 
 log = logging.getLogger("pay1st_mock.webhooks")
 
@@ -74,6 +70,7 @@ class Dispatcher:
         self._retry_delays = retry_delays
         self._timeout = timeout
         self._faults = faults if faults is not None else FaultBook()
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers,
                                         thread_name_prefix="pay1st-mock-webhook")
         self._busy: set[str] = set()
@@ -141,7 +138,10 @@ class Dispatcher:
             self._sweep(now)
         with self._lock:
             busy = set(self._busy)
-        for delivery in self._deliveries.due(now, busy):
+        free = self._workers - len(busy)  # more would only queue behind the pool's threads
+        if free <= 0:
+            return
+        for delivery in self._deliveries.due(now, busy, limit=free):
             with self._lock:
                 if delivery.reference in self._busy:
                     continue
@@ -189,13 +189,13 @@ class Dispatcher:
             self._observe(delivery, attempt)
         return attempt
 
-    def _session(self) -> requests.Session:
-        """This worker thread's keep-alive session (sessions are not thread-safe)."""
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = new_session()
-            self._local.session = session
-        return session
+    def _connections(self) -> Connections:
+        """This worker thread's keep-alive connections (they are not thread-safe)."""
+        connections: Connections | None = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = Connections()
+            self._local.connections = connections
+        return connections
 
     def _attempt(self, delivery: Delivery) -> Attempt:
         assert delivery.url is not None
@@ -205,7 +205,7 @@ class Dispatcher:
         headers = {"Content-Type": "application/json", "User-Agent": "pay1st-mock",
                    **self._sign(delivery, timestamp)}
         at = self._clock.now()
-        answer = post_bounded(self._session(), delivery.url, delivery.body.encode("utf-8"),
+        answer = post_bounded(self._connections(), delivery.url, delivery.body.encode("utf-8"),
                               headers, self._timeout)
         return Attempt(delivery.attempts + 1, at, delivery.url, logged(headers), delivery.body,
                        answer.status, answer.body, answer.duration_ms, answer.error)

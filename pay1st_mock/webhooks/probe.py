@@ -16,7 +16,7 @@ from typing import Any
 
 from pay1st_mock import jsontext
 from pay1st_mock.domain.checklist import ChecklistService
-from pay1st_mock.outbound import new_session, post_bounded
+from pay1st_mock.outbound import Connections, post_bounded
 from pay1st_mock.records import Partner
 from pay1st_mock.shop.catalogue import Product
 from pay1st_mock.signing import summary_key
@@ -58,7 +58,7 @@ class WebhookProbe:
 
     def verify(self, partner: Partner) -> list[ProbeResult]:
         """Probe every webhook URL the partner has; an empty list when it has none."""
-        session = new_session()
+        session = Connections()
         try:
             results = self._payment_events(session, partner) if partner.config.webhook_url \
                 else []
