@@ -257,9 +257,12 @@ def test_tail_follow_rides_out_a_restart(tmp_path: Path) -> None:
     first = ServerProcess("--data", ":memory:", "--quiet", "--port", port, cwd=tmp_path).start()
     assert first.url is not None
     url = first.url
+    trigger(first, "payment.successful", cwd=tmp_path)  # an event for tail's first page
     tail = Command("tail", "--follow", "--server", url, cwd=tmp_path)
     try:
-        time.sleep(0.5)
+        # Stop only once tail has read its first page: a tail started against no emulator at
+        # all says so and exits, which is another test.
+        tail.expect(r"POST /api/pay1st/payments/create  201 ")
         assert first.stop() == 0
         tail.expect(rf"lost the emulator at {re.escape(url)}; trying again", "stderr")
         with ServerProcess("--data", ":memory:", "--quiet", "--port", port,

@@ -80,6 +80,7 @@ class Dispatcher:
         self._woken = False
         self._swept_at: float | None = None  # emulator time of the last sweep
         self._local = threading.local()
+        self._all_connections: list[Connections] = []
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -103,6 +104,10 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(10)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for connections in self._all_connections:
+                connections.close()
+            self._all_connections.clear()
 
     def _run(self) -> None:
         while True:
@@ -195,6 +200,8 @@ class Dispatcher:
         if connections is None:
             connections = Connections()
             self._local.connections = connections
+            with self._lock:
+                self._all_connections.append(connections)  # closed by stop()
         return connections
 
     def _attempt(self, delivery: Delivery) -> Attempt:
