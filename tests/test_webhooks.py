@@ -281,3 +281,43 @@ def test_cancelling_a_voucher_already_issued_is_refused(partner: GatewayClient,
                             json={"outcome": "cancel"})
     assert refused.status_code == 409
     assert "past the point where a customer can cancel" in refused.json()["errorMessage"]
+
+
+def test_the_dispatcher_sleeps_while_an_event_is_in_flight_or_waits_behind_a_retry(
+        app: Any, partner: GatewayClient, live_url: str) -> None:
+    """A delivery being sent, or queued behind one whose retry is not due, is no reason to look
+    at the outbox again: the dispatcher once re-queried it in a loop (issue 18)."""
+    from pay1st_mock.app import services
+
+    dispatcher = services(app).dispatcher
+    turns: list[float] = []
+    take_turn = dispatcher._turn
+
+    def counted() -> None:
+        turns.append(time.monotonic())
+        take_turn()
+
+    dispatcher._turn = counted  # type: ignore[method-assign]
+    release = threading.Event()
+    slow = WebhookListener().start()
+    slow.answer_with(lambda received: (release.wait(10), (500, b"not yet"))[1])
+    try:
+        reference = partner.create(webhookUrl=f"{slow.url}/hook").json()["reference"]
+        complete(live_url, reference, outcome="no_answer", channelId=PALMPAY)  # PENDING event
+        complete(live_url, reference, outcome="success")  # SUCCESSFUL, queued behind it
+        slow.wait_for(1)
+        turns.clear()
+        time.sleep(1.0)
+        assert len(turns) <= 5, f"{len(turns)} outbox turns in 1 s with one event in flight"
+        release.set()
+        (first, second) = sorted(deliveries(live_url, reference=reference), key=lambda d: d["id"])
+        attempts_of(live_url, first["id"], 1)  # answered 500: its retry is due in 5 s
+        turns.clear()
+        time.sleep(1.0)
+        assert len(turns) <= 5, (
+            f"{len(turns)} outbox turns in 1 s while the next event waits behind a retry")
+        assert len(slow.requests) == 1, "the queued event went out before the retry"
+        assert second["event"] == "SUCCESSFUL"
+    finally:
+        release.set()
+        slow.stop()

@@ -19,6 +19,15 @@ FINISHED = ("DELIVERED", "EXHAUSTED", "SKIPPED")
 _TRIM_EVERY = 100  # finished deliveries between two trims: one DELETE per hundred, not each
 
 
+def _heads(busy_references: set[str]) -> tuple[str, tuple[str, ...]]:
+    """The condition (and its arguments) on ``deliveries d`` for pending deliveries that head
+    their reference's queue, references being sent now left out."""
+    busy = tuple(sorted(busy_references))
+    return (f"""d.status = 'PENDING' AND d.reference NOT IN ({",".join("?" * len(busy))})
+                AND d.id = (SELECT MIN(h.id) FROM deliveries h
+                            WHERE h.reference = d.reference AND h.status = 'PENDING')""", busy)
+
+
 class DeliveryRepository:
     """Reads and writes the outbox, keeping at most ``max_finished`` finished deliveries (with
     their attempts; + up to one trim interval). Pending deliveries are never dropped."""
@@ -72,16 +81,11 @@ class DeliveryRepository:
         A delivery waits while an older one of the same reference is still pending, so the
         partner sees one payment's events in order. ``busy_references`` are being sent now.
         """
-        busy = sorted(busy_references)
+        where, args = _heads(busy_references)
         with self._db.read() as conn:
-            rows = conn.execute(
-                f"""SELECT d.* FROM deliveries d
-                   WHERE d.status = 'PENDING' AND d.next_attempt_at <= ?
-                     AND d.reference NOT IN ({",".join("?" * len(busy))})
-                     AND d.id = (SELECT MIN(h.id) FROM deliveries h
-                                 WHERE h.reference = d.reference AND h.status = 'PENDING')
-                   ORDER BY d.next_attempt_at, d.id LIMIT ?""",
-                (now, *busy, limit)).fetchall()
+            rows = conn.execute(f"SELECT d.* FROM deliveries d WHERE {where} "
+                                "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id "
+                                "LIMIT ?", (*args, now, limit)).fetchall()
         return [_delivery(row) for row in rows]
 
     def next_pending_after(self, delivery: Delivery) -> Delivery | None:
@@ -92,11 +96,13 @@ class DeliveryRepository:
                                (delivery.reference, delivery.id)).fetchone()
         return _delivery(row) if row else None
 
-    def next_due_at(self) -> float | None:
-        """Return when the earliest pending delivery is due, if any is pending."""
+    def next_due_at(self, busy_references: set[str]) -> float | None:
+        """When the earliest delivery ``due`` could return falls due (heads of their queues,
+        busy references left out), if any: the dispatcher sleeps until then."""
+        where, args = _heads(busy_references)
         with self._db.read() as conn:
-            (when,) = conn.execute("SELECT MIN(next_attempt_at) FROM deliveries "
-                                   "WHERE status = 'PENDING'").fetchone()
+            (when,) = conn.execute(f"SELECT MIN(d.next_attempt_at) FROM deliveries d "
+                                   f"WHERE {where}", args).fetchone()
         return float(when) if when is not None else None
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt, status: str,

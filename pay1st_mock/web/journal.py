@@ -78,6 +78,14 @@ def _redact_body(text: str) -> str:
     return text[:BODY_KEPT]
 
 
+def _redact_answer(text: str) -> str:
+    """Our own answer, tokens redacted: it is compact JSON we wrote, whose token values are
+    Base64 (no quote or backslash inside), so a pattern is exact and parsing it is not needed."""
+    if "oken" not in text and "OKEN" not in text:
+        return text[:BODY_KEPT]
+    return _SECRET_IN_TEXT.sub(r"\1<redacted>\2", text)[:BODY_KEPT]
+
+
 def _request_text(environ: dict[str, Any]) -> str:
     """The request body as text; a body over the size limit is not read (it was refused)."""
     if environ.get("CONTENT_LENGTH", "0") in ("0", "") \
@@ -113,7 +121,9 @@ def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
 
 
 def _reference(response_text: str, request_text: str) -> str | None:
-    found = g.get("journal_reference") or request.args.get("reference")
+    found = g.get("journal_reference") or (
+        request.args.get("reference") if "reference=" in request.environ.get("QUERY_STRING", "")
+        else None)
     for text in (response_text, request_text):
         if found:
             break
@@ -153,7 +163,7 @@ def register(app: Flask) -> None:
             query=_redact_query(request.query_string.decode("latin-1")),
             request_headers=_request_headers(environ),
             request_body=_redact_body(sent),
-            status=response.status_code, response_body=_redact_body(body),
+            status=response.status_code, response_body=_redact_answer(body),
             duration_ms=(time.perf_counter() - started) * 1000, reference=reference,
             findings=findings, at=g.journal_arrived)
         svc.journal.add(entry)

@@ -131,7 +131,14 @@ class Dispatcher:
                 self._woken = False
 
     def _wait_seconds(self) -> float:
-        due = self._deliveries.next_due_at()
+        """How long to sleep unless woken: until the next delivery the pool could take falls
+        due. A delivery being sent, or waiting behind one, wakes the dispatcher when it is
+        done, so it is no reason to look again now (that was a busy loop)."""
+        with self._lock:
+            busy = set(self._busy)
+        if len(busy) >= self._workers:
+            return _IDLE_WAIT
+        due = self._deliveries.next_due_at(busy)
         if due is None:
             return _IDLE_WAIT
         return max(0.0, min(_IDLE_WAIT, due - self._clock.now()))
