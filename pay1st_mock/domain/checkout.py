@@ -110,14 +110,16 @@ class Checkout:
     def choose(self, reference: str, channel_id: int) -> Payment:
         """The customer picks a channel: go to its first step (a voucher is issued at once)."""
         with self._db.transaction():
-            payment = self._open(reference, "choose")
-            channel = self.channel_for(payment, channel_id)
-            first = FIRST_STEP[channel.flow]
-            if first == "voucher":
-                voucher = "".join(self._random.payment_reference()[2:14])
-                return self._move(payment, status="PENDING", step="voucher", channel=channel,
-                                  step_data={"voucherNumber": voucher})
-            return self._move(payment, step=first, channel=channel, step_data={})
+            return self._choose(self._open(reference, "choose"), channel_id)
+
+    def _choose(self, payment: Payment, channel_id: int) -> Payment:
+        channel = self.channel_for(payment, channel_id)
+        first = FIRST_STEP[channel.flow]
+        if first == "voucher":
+            voucher = "".join(self._random.payment_reference()[2:14])
+            return self._move(payment, status="PENDING", step="voucher", channel=channel,
+                              step_data={"voucherNumber": voucher})
+        return self._move(payment, step=first, channel=channel, step_data={})
 
     def submit(self, reference: str, step: str, form: dict[str, str]) -> Payment:
         """The customer submits the form of ``step``; returns the payment after the move.
@@ -125,11 +127,13 @@ class Checkout:
         Raises ``FormError`` for unusable input and ``StaleStep`` if the payment is past it.
         """
         with self._db.transaction():
-            payment = self._open(reference, step)
-            handler = _HANDLERS.get(step)
-            if handler is None:
-                raise Pay1stError("VALIDATION_ERROR", f"step {step!r} takes no input")
-            return handler(self, payment, form)
+            return self._submit(self._open(reference, step), step, form)
+
+    def _submit(self, payment: Payment, step: str, form: dict[str, str]) -> Payment:
+        handler = _HANDLERS.get(step)
+        if handler is None:
+            raise Pay1stError("VALIDATION_ERROR", f"step {step!r} takes no input")
+        return handler(self, payment, form)
 
     def change_method(self, reference: str) -> Payment:
         """The customer goes back to the list of methods ("Change method"); the method last
@@ -184,11 +188,12 @@ class Checkout:
             self.check_outcome(channel, outcome)
             scripts = table.OUTCOME_SCRIPTS[channel.flow]
             before = (payment.status, payment.step)
+            # One transaction holds the payment: each step moves the one the last returned.
             if payment.step == "choose":
-                payment = self.choose(reference, channel.id)
+                payment = self._choose(payment, channel.id)
             for step, form in scripts[outcome]:
                 if payment.step == step:
-                    payment = self.submit(reference, step, form)
+                    payment = self._submit(payment, step, form)
             if (payment.status, payment.step) == before:
                 raise Pay1stError("INVALID_TRANSITION",
                                   f"payment {reference} is {payment.status} at step "
