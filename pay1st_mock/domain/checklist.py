@@ -120,8 +120,16 @@ class ChecklistService:
 
     def observe_call(self, partner_id: int, method: str, path: str, status: int,
                      reference: str | None, findings: Sequence[Mapping[str, Any]],
-                     request_body: str) -> None:
-        """A partner's gateway call, as the journal recorded it."""
+                     request_body: str, document: Any = None) -> None:
+        """A partner's gateway call, as the journal recorded it (``document``: the body as
+        already parsed, if it was); its milestones are written in one transaction."""
+        with self._milestones.batch():
+            self._observe_call(partner_id, method, path, status, reference, findings,
+                               request_body, document)
+
+    def _observe_call(self, partner_id: int, method: str, path: str, status: int,
+                      reference: str | None, findings: Sequence[Mapping[str, Any]],
+                      request_body: str, document: Any) -> None:
         seen = {"kind": "call", "method": method, "path": path, "status": status}
         route = (method, path.removeprefix("/api/pay1st"))
         problem = _problem_text(status, findings)
@@ -134,7 +142,7 @@ class ChecklistService:
         elif route == ("POST", "/payments/create"):
             if status == 201 and not findings:
                 self.record(partner_id, "payment.created", reference=reference, evidence=seen)
-                self._config_from_create(partner_id, request_body, reference)
+                self._config_from_create(partner_id, request_body, reference, document)
             else:
                 self.record(partner_id, "payment.create_problem", False, problem, reference,
                             evidence=seen)
@@ -146,11 +154,12 @@ class ChecklistService:
                 self.record(partner_id, "fulfilment.problem", False, problem, reference, seen)
 
     def _config_from_create(self, partner_id: int, request_body: str,
-                            reference: str | None) -> None:
-        try:
-            body = json.loads(request_body)
-        except ValueError:
-            return
+                            reference: str | None, body: Any) -> None:
+        if body is None:
+            try:
+                body = json.loads(request_body)
+            except ValueError:
+                return
         if not isinstance(body, dict):
             return
         if body.get("webhookUrl"):
@@ -171,7 +180,14 @@ class ChecklistService:
 
     def observe_delivery(self, partner_id: int, prefix: str, reference: str, event: str,
                          delivery_id: int, succeeded: bool, resend: bool, problem: str) -> None:
-        """An attempt at a webhook delivery; ``prefix`` is the kind's (webhook, summary)."""
+        """An attempt at a webhook delivery; ``prefix`` is the kind's (webhook, summary). Its
+        milestones are written in one transaction."""
+        with self._milestones.batch():
+            self._observe_delivery(partner_id, prefix, reference, event, delivery_id,
+                                   succeeded, resend, problem)
+
+    def _observe_delivery(self, partner_id: int, prefix: str, reference: str, event: str,
+                          delivery_id: int, succeeded: bool, resend: bool, problem: str) -> None:
         seen = {"kind": "delivery", "id": delivery_id, "event": event}
         if not succeeded:
             self.record(partner_id, f"{prefix}.delivery_problem", False, problem, reference,

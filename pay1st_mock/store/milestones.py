@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pay1st_mock.records import Milestone, Tick
@@ -44,9 +45,16 @@ class MilestoneRepository:
                        message = excluded.message, evidence = excluded.evidence,
                        at = excluded.at WHERE excluded.ok = 0""",
                 (partner_id, name, reference, int(ok), message, json.dumps(evidence), at, at))
-        if ok:
-            with self._lock:
-                self._known.add(key)
+            if ok:  # known once committed (inside a batch: when the batch is)
+                self._db.after_commit(lambda: self._remember(key))
+
+    def _remember(self, key: tuple[int, str, str]) -> None:
+        with self._lock:
+            self._known.add(key)
+
+    def batch(self) -> AbstractContextManager[object]:
+        """One transaction for the facts recorded inside it (one commit, not one per fact)."""
+        return self._db.transaction()
 
     def for_partner(self, partner_id: int) -> list[Milestone]:
         """Every fact about a partner, oldest first."""

@@ -21,6 +21,7 @@ from pay1st_mock.web.http import (
     empty_response,
     json_body,
     json_response,
+    note_reference,
     query_parameter,
     require_media_type,
     services,
@@ -116,6 +117,7 @@ def create_payment() -> Response:
     """Signed Create Payment Request → 201 ``{reference, ..., status: NEW}`` (§6.4)."""
     partner, body, warnings = _signed_payment_call()
     payment, findings = services().payments.create(partner, body)
+    note_reference(payment.reference)  # the journal need not parse the answer for it
     return json_response(serialise.created_payment(payment), status=201,
                          warnings=[*warnings, *findings])
 
@@ -141,5 +143,7 @@ def query_payment() -> Response:
 def fulfil() -> Response:
     """Signed Fulfilment Completion → 200 with an empty body (§6.7, design.md §3)."""
     partner, body, warnings = _signed_payment_call()
+    if isinstance(body.get("reference"), str):
+        note_reference(body["reference"])  # the journal need not parse the body again
     services().payments.fulfil(partner, body)
     return empty_response(warnings)

@@ -104,6 +104,7 @@ def json_body(unknown_fields_are_errors: bool = False) -> tuple[dict[str, Any], 
                                             "hundred levels of arrays and objects") from None
     if not isinstance(document, dict):
         raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
+    g.request_document = document  # the journal's observers read it, not the text again
     findings = services().schemas.check(declared.request, document)
     add_findings(findings)
     errors = [f for f in findings if f.severity == "error" or unknown_fields_are_errors]

@@ -170,7 +170,8 @@ def register(app: Flask) -> None:
         svc.activity.publish(CALL, entry.at, partner_id, reference, call_fields(entry))
         if partner_id is not None:  # the go-live checklist learns from every identified call
             svc.checklist.observe_call(partner_id, request.method, request.path,
-                                       response.status_code, reference, findings, sent)
+                                       response.status_code, reference, findings, sent,
+                                       g.get("request_document"))
         return response
 
 
