@@ -75,9 +75,13 @@ def read_head(buffer: bytes | bytearray) -> Head | None:
         raise WireError(431, "the request line and headers exceed 64 KiB")
     text = bytes(buffer[start:end]).decode("latin-1")
     lines = text.split("\r\n")
+    # CR, LF or NUL inside a line: once over the whole head, then line by line to name it.
+    suspect = "\x00" in text or text.count("\r") != len(lines) - 1 \
+        or text.count("\n") != len(lines) - 1
     parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[0] or not parts[1] or not set(parts[0]) <= _METHOD_CHARS \
-            or _FORBIDDEN.search(lines[0]):
+    if len(parts) != 3 or not parts[0] or not parts[1] \
+            or (parts[0] not in _KNOWN_METHODS and not set(parts[0]) <= _METHOD_CHARS) \
+            or (suspect and _FORBIDDEN.search(lines[0])):
         raise WireError(400, f"malformed request line: {lines[0][:200]!r}")
     method, target, version = parts
     if not _VERSION.match(version):
@@ -91,18 +95,15 @@ def read_head(buffer: bytes | bytearray) -> Head | None:
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon or not name or name != name.strip(" \t") or line[0] in " \t" \
-                or _FORBIDDEN.search(line):
+                or (suspect and _FORBIDDEN.search(line)):
             raise WireError(400, f"malformed header line: {line[:200]!r}")
-        key = name.upper()
-        if "_" in key:
-            continue
-        key = key.replace("-", "_")
-        if key in _PROXY_HEADERS:
-            continue
-        hosts += key == "HOST"
+        key = _ENVIRON_KEYS.get(name)
+        if key is None:
+            key = _environ_key(name)
+        if not key:
+            continue  # dropped: an underscore in its name, or a proxy's header
+        hosts += key == "HTTP_HOST"
         value = value.strip(" \t")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     if version == "HTTP/1.1" and hosts != 1:  # RFC 9112 §3.2
         raise WireError(400, "send exactly one Host header" if hosts else
@@ -117,6 +118,27 @@ def read_head(buffer: bytes | bytearray) -> Head | None:
     head.expects_continue = (version == "HTTP/1.1"
                              and headers.get("HTTP_EXPECT", "").lower() == "100-continue")
     return head
+
+
+_KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_ENVIRON_KEYS: dict[str, str] = {}  # header name as sent -> environ key ("" = dropped)
+
+
+def _environ_key(name: str) -> str:
+    """The environ key of a header name ("" when it is dropped), remembered for the next
+    request (bounded: a client may invent any name)."""
+    key = name.upper()
+    if "_" in key:
+        key = ""
+    else:
+        key = key.replace("-", "_")
+        if key in _PROXY_HEADERS:
+            key = ""
+        elif key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+    if len(_ENVIRON_KEYS) < 1000:
+        _ENVIRON_KEYS[name] = key
+    return key
 
 
 def _read_framing(head: Head) -> None:
