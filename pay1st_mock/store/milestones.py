@@ -31,9 +31,15 @@ class MilestoneRepository:
 
     def record(self, partner_id: int, name: str, reference: str, ok: bool, message: str,
                evidence: dict[str, Any], at: float) -> None:
-        """Store the fact (a success only the first time; a problem each time, latest wins)."""
+        """Store the fact (a success only the first time; a problem each time, latest wins).
+
+        A success about no payment (``reference`` empty: token issued, methods listed) is
+        remembered, so saying it again on every call costs nothing; one about a payment is said
+        once or twice in its life, and remembering each would grow without bound.
+        """
         key = (partner_id, name, reference)
-        if ok:
+        remember = ok and not reference
+        if remember:
             with self._lock:
                 if key in self._known:
                     return
@@ -45,7 +51,7 @@ class MilestoneRepository:
                        message = excluded.message, evidence = excluded.evidence,
                        at = excluded.at WHERE excluded.ok = 0""",
                 (partner_id, name, reference, int(ok), message, json.dumps(evidence), at, at))
-            if ok:  # known once committed (inside a batch: when the batch is)
+            if remember:  # known once committed (inside a batch: when the batch is)
                 self._db.after_commit(lambda: self._remember(key))
 
     def _remember(self, key: tuple[int, str, str]) -> None:

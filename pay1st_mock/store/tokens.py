@@ -17,7 +17,7 @@ def token_hash(token: str) -> str:
 # (more useful than INVALID_ACCESS_TOKEN to a partner whose refresh logic is late).
 FORGET_EXPIRED_AFTER = 86400.0
 _PRUNE_EVERY = 100  # issued tokens between two prunes
-_CACHED = 10000  # token records kept in memory at most (every call looks its token up)
+_CACHED = 1024  # token records kept in memory at most (every call looks its token up)
 
 
 class TokenRepository:
