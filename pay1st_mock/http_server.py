@@ -21,29 +21,22 @@ closing with unread bytes makes the kernel reset the connection and the client l
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
-import select
-import selectors
 import socket
-import sys
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any
 
+from pay1st_mock.http_pollers import WAKE, Poller, new_poller
 from pay1st_mock.http_wire import (
-    BODY_REFUSED_ENVIRON,
     BodyTooLarge,
     Head,
     WireError,
     error_response,
-    path_and_query,
     read_chunked,
     read_head,
-    response_head,
 )
+from pay1st_mock.http_wsgi import WsgiApp, environ_for, run_app
 
 log = logging.getLogger("pay1st_mock.server")
 
@@ -59,11 +52,6 @@ _TICK_S = 0.02  # how often the serving thread looks for stuck threads while con
 _QUIET_TICK_S = 0.25  # how often without any connection (a stuck request needs one)
 _STUCK_S = 0.02  # inside the app this long, on every thread: start another
 _WAIT_S = 1.0  # a thread's longest wait on the poller (it checks for a stop in between)
-_NO_BODY_STATUSES = ("1", "204", "304")
-
-Environ = dict[str, Any]
-StartResponse = Callable[..., Callable[[bytes], None]]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 def open_files_limit() -> int:
@@ -87,128 +75,6 @@ def open_files_limit() -> int:
 def default_connection_limit() -> int:
     """How many connections the server admits: ``MAX_CONNECTIONS``, or what open files allow."""
     return max(64, min(MAX_CONNECTIONS, open_files_limit() - _FILES_KEPT))
-
-
-class Poller(Protocol):
-    """Readiness of file descriptors, one-shot: a descriptor reported ready is not reported
-    again until ``rearm``; so one thread at a time has a connection. ``wait`` may be called
-    from many threads at once; ``wake_all`` makes every waiting and later ``wait`` return
-    ``WAKE`` at once (for a stop)."""
-
-    def add(self, fd: int) -> None: ...
-    def rearm(self, fd: int) -> None: ...
-    def remove(self, fd: int) -> None: ...
-    def wait(self, timeout: float) -> list[int]: ...
-    def wake_all(self) -> None: ...
-    def close(self) -> None: ...
-
-
-WAKE = -1  # what ``Poller.wait`` returns after ``wake_all``
-_EPOLL_MASK = ((select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLONESHOT)
-               if hasattr(select, "epoll") else 0)
-
-
-class EpollPoller:
-    """Linux: one epoll set that every thread waits on. ``EPOLLONESHOT`` gives each ready
-    connection to one thread; re-arming (``epoll_ctl``) is seen by threads already waiting."""
-
-    _MASK = _EPOLL_MASK
-
-    def __init__(self) -> None:
-        self._epoll = select.epoll()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._epoll.register(self._wake_r.fileno(), select.EPOLLIN)  # level: wakes everyone
-
-    def add(self, fd: int) -> None:
-        self._epoll.register(fd, self._MASK)
-
-    def rearm(self, fd: int) -> None:
-        self._epoll.modify(fd, self._MASK)
-
-    def remove(self, fd: int) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self._epoll.unregister(fd)
-
-    def wait(self, timeout: float) -> list[int]:
-        try:
-            events = self._epoll.poll(timeout, 1)
-        except InterruptedError:
-            return []
-        wake = self._wake_r.fileno()
-        return [WAKE if fd == wake else fd for fd, _ in events]
-
-    def wake_all(self) -> None:
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"x")
-
-    def close(self) -> None:
-        self._epoll.close()
-        self._wake_r.close()
-        self._wake_w.close()
-
-
-class SelectorPoller:
-    """Elsewhere (macOS, Windows): one thread at a time selects, under a lock; a descriptor it
-    finds ready is unregistered (one-shot) and registered again by ``rearm``, which wakes the
-    selecting thread through a socket pair so it sees the change at once."""
-
-    def __init__(self) -> None:
-        self._selector = selectors.DefaultSelector()
-        self._leader = threading.Lock()
-        self._ready: deque[int] = deque()
-        self._woken = False
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ)
-
-    def add(self, fd: int) -> None:
-        self._selector.register(fd, selectors.EVENT_READ)
-        self._poke()
-
-    rearm = add
-
-    def remove(self, fd: int) -> None:
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.unregister(fd)
-
-    def wait(self, timeout: float) -> list[int]:
-        if self._woken:
-            return [WAKE]
-        if not self._leader.acquire(timeout=timeout):
-            return []
-        try:
-            if not self._ready and not self._woken:
-                for key, _ in self._selector.select(timeout):
-                    if key.fileobj is self._wake_r:
-                        with contextlib.suppress(OSError):
-                            self._wake_r.recv(4096)
-                        continue
-                    self.remove(key.fd)
-                    self._ready.append(key.fd)
-            if self._woken:
-                return [WAKE]
-            return [self._ready.popleft()] if self._ready else []
-        finally:
-            self._leader.release()
-
-    def wake_all(self) -> None:
-        self._woken = True
-        self._poke()
-
-    def _poke(self) -> None:
-        with contextlib.suppress(OSError):  # full: the selecting thread will wake anyway
-            self._wake_w.send(b"x")
-
-    def close(self) -> None:
-        self._selector.close()
-        self._wake_r.close()
-        self._wake_w.close()
-
-
-def new_poller() -> Poller:
-    """The best poller this system has."""
-    return EpollPoller() if hasattr(select, "epoll") else SelectorPoller()
 
 
 class _Connection:
@@ -536,82 +402,14 @@ class HttpServer:
         return True
 
     def _call_app(self, conn: _Connection, head: Head, body: bytes, *, refused: bool) -> bool:
-        """Run the app and send its answer whole; True when the connection stays open.
-
-        The body is gathered before anything is sent, so an app that fails gets a 500 rather
-        than half an answer; except one that fails after declaring a Content-Length (the
-        "drop" fault): what it made is sent, then the connection is cut, as a client would see
-        a server die mid-answer.
-        """
-        environ = self._environ(conn, head, body, refused=refused)
-        answer: list[Any] = []
-        chunks: list[bytes] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]],
-                           exc_info: Any = None) -> Callable[[bytes], None]:
-            answer[:] = [status, headers]  # nothing is sent before the app returns: replace
-            return chunks.append
-
-        result: Iterable[bytes] = ()
-        try:
-            result = self.app(environ, start_response)
-            for chunk in result:
-                if not isinstance(chunk, bytes):
-                    raise TypeError(f"the app yielded {type(chunk).__name__}, not bytes")
-                chunks.append(chunk)
-            if not answer:
-                raise RuntimeError("the app returned without calling start_response")
-        except Exception as error:
-            return self._answer_failure(conn, head, answer, chunks, error)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        status, headers = answer
+        """Run the app (``http_wsgi``) and send its answer; True when the connection stays."""
+        environ = environ_for(head, body, server=(self.host, self.port), peer=conn.peer,
+                              refused=refused)
         keep = head.keep_alive and not refused and not self._stopping.is_set()
-        payload = b"".join(chunks)
-        if status.startswith(_NO_BODY_STATUSES) or head.method == "HEAD":
-            payload = b""  # these answers end with their head (RFC 9110 §9.3.2, §15.3.5)
-        elif not any(name.lower() == "content-length" for name, _ in headers):
-            headers = [*headers, ("Content-Length", str(len(payload)))]
-        self._send(conn, response_head(status, headers, keep, head.version) + payload)
+        answer, keep = run_app(self.app, environ, head, keep)
+        self._send(conn, answer)
         conn.last_active = time.monotonic()
         return keep
-
-    def _answer_failure(self, conn: _Connection, head: Head, answer: list[Any],
-                        chunks: list[bytes], error: Exception) -> bool:
-        """Answer for an app that raised (see ``_call_app``); the connection then closes."""
-        declared = bool(answer) and any(name.lower() == "content-length"
-                                        for name, _ in answer[1])
-        if not isinstance(error, ConnectionAbortedError):  # that one is a fault on purpose
-            log.error("the app failed on %s %s", head.method, head.target, exc_info=error)
-        if declared:
-            self._send(conn, response_head(answer[0], answer[1], False, head.version)
-                       + b"".join(chunks))
-        else:
-            self._send(conn, error_response(500, "the emulator failed on this request; its "
-                                                 "log has the error"))
-        return False
-
-    def _environ(self, conn: _Connection, head: Head, body: bytes, *,
-                 refused: bool) -> Environ:
-        path, query = path_and_query(head.target)
-        environ: Environ = {
-            "REQUEST_METHOD": head.method, "SCRIPT_NAME": "", "PATH_INFO": path,
-            "QUERY_STRING": query, "REQUEST_URI": head.target, "RAW_URI": head.target,
-            "SERVER_NAME": self.host, "SERVER_PORT": str(self.port),
-            "SERVER_PROTOCOL": head.version, "SERVER_SOFTWARE": "pay1st-mock",
-            "REMOTE_ADDR": conn.peer[0], "REMOTE_PORT": str(conn.peer[1]),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        environ.update(head.headers)
-        if refused:  # CONTENT_LENGTH: what was declared or received, though none is given
-            environ[BODY_REFUSED_ENVIRON] = True
-        elif head.chunked:  # read whole: the app sees its length like any other body's
-            environ["CONTENT_LENGTH"] = str(len(body))
-        return environ
 
     def _send(self, conn: _Connection, data: bytes) -> None:
         """Send it all: at once when the socket takes it, else waiting up to the idle timeout."""

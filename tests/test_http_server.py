@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import requests
 
-from pay1st_mock.http_server import EpollPoller, HttpServer, SelectorPoller
+from pay1st_mock.http_pollers import EpollPoller, SelectorPoller
+from pay1st_mock.http_server import HttpServer
 from pay1st_mock.http_wire import BODY_REFUSED_ENVIRON
 
 HOST = "127.0.0.1"

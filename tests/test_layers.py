@@ -28,7 +28,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "web": BASICS | DOMAIN | {"services"},
     "app": BASICS | {"store", "services", "web"},
     # The HTTP server knows WSGI and bytes, nothing of the emulator.
-    "http_server": frozenset({"http_wire"}),
+    "http_pollers": frozenset(),
+    "http_wsgi": frozenset({"http_wire"}),
+    "http_server": frozenset({"http_wire", "http_pollers", "http_wsgi"}),
     "server": BASICS | {"app", "services", "http_server"},
     # The tools drive the emulator over HTTP; they may read the domain's data, not its store.
     "client": BASICS,
