@@ -71,6 +71,7 @@ def _uuid(instance: Any) -> bool:
 
 
 _FORMATS: dict[str, Predicate] = {"date-time": _date_time, "uuid": _uuid}
+_PLAIN_TYPES: dict[str, type] = {"string": str, "object": dict, "array": list}
 
 
 def compile_predicate(schema: Any) -> Predicate | None:
@@ -93,7 +94,13 @@ def _compile(schema: Any) -> Predicate:
     checks = [check for check in found if check is not None]
     if len(checks) == 1:
         return checks[0]
-    return lambda instance: all(check(instance) for check in checks)
+
+    def every(instance: Any) -> bool:  # a loop, not all(genexpr): this runs on every call
+        for check in checks:  # noqa: SIM110
+            if not check(instance):
+                return False
+        return True
+    return every
 
 
 def _keyword(key: str, value: Any, schema: dict[str, Any]) -> Predicate | None:
@@ -101,18 +108,32 @@ def _keyword(key: str, value: Any, schema: dict[str, Any]) -> Predicate | None:
         types = tuple(value) if isinstance(value, list) else (value,)
         for name in types:
             is_type(None, name)  # an unknown type name: no predicate
+        if len(types) == 1:
+            (only,) = types
+            python_type = _PLAIN_TYPES.get(only)
+            if python_type is not None:  # not bool, not a number: isinstance says it all
+                return lambda x: isinstance(x, python_type)
+            return lambda x: is_type(x, only)
         return lambda x: any(is_type(x, name) for name in types)
     if key == "properties":
         fields = [(name, _compile(sub)) for name, sub in value.items()]
-        return lambda x: not isinstance(x, dict) or all(
-            name not in x or check(x[name]) for name, check in fields)
+
+        def properties(x: Any) -> bool:
+            if isinstance(x, dict):
+                for name, check in fields:
+                    if name in x and not check(x[name]):
+                        return False
+            return True
+        return properties
     if key == "required":
-        required = tuple(value)
-        return lambda x: not isinstance(x, dict) or all(name in x for name in required)
+        required = frozenset(value)
+        return lambda x: not isinstance(x, dict) or required <= x.keys()
     if key == "additionalProperties":
         if "patternProperties" in schema:
             raise _Unsupported(key)
         known = frozenset(schema.get("properties", {}))
+        if value is False:
+            return lambda x: not isinstance(x, dict) or x.keys() <= known
         extra = _compile(value)
         return lambda x: not isinstance(x, dict) or all(
             name in known or extra(item) for name, item in x.items())
@@ -120,7 +141,14 @@ def _keyword(key: str, value: Any, schema: dict[str, Any]) -> Predicate | None:
         if "prefixItems" in schema:
             raise _Unsupported(key)
         each = _compile(value)
-        return lambda x: not isinstance(x, list) or all(each(item) for item in x)
+
+        def items(x: Any) -> bool:
+            if isinstance(x, list):
+                for item in x:
+                    if not each(item):
+                        return False
+            return True
+        return items
     if key in ("enum", "const"):
         options = [_equals(item) for item in (value if key == "enum" else [value])]
         return lambda x: any(option(x) for option in options)

@@ -130,6 +130,15 @@ class Database:
         drops its rows when the count has moved."""
         return self._changes.get(table, 0)
 
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside ``transaction()`` now."""
+        if not self._lock.acquire(blocking=False):
+            return False  # another thread holds the database: this one is not in it
+        try:
+            return self._depth > 0
+        finally:
+            self._lock.release()
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the current transaction commits (at once outside one)."""
         with self._lock:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 from pay1st_mock.records import Milestone, Tick
@@ -28,6 +29,7 @@ class MilestoneRepository:
         self._db = db
         self._known: set[tuple[int, str, str]] = set()  # successes already stored
         self._lock = threading.Lock()
+        self._batching = threading.local()  # .stack: the ExitStack of this thread's batch
 
     def record(self, partner_id: int, name: str, reference: str, ok: bool, message: str,
                evidence: dict[str, Any], at: float) -> None:
@@ -43,7 +45,7 @@ class MilestoneRepository:
             with self._lock:
                 if key in self._known:
                     return
-        with self._db.transaction() as conn:
+        with self._transaction() as conn:
             conn.execute(
                 """INSERT INTO milestones (partner_id, name, reference, ok, message, evidence,
                        first_at, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -58,8 +60,24 @@ class MilestoneRepository:
         with self._lock:
             self._known.add(key)
 
-    def batch(self) -> AbstractContextManager[object]:
-        """One transaction for the facts recorded inside it (one commit, not one per fact)."""
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for the facts recorded inside it (one commit, not one per fact),
+        begun at the first that is written: facts already known cost no transaction."""
+        if getattr(self._batching, "stack", None) is not None:
+            yield  # already in a batch: join it
+            return
+        with ExitStack() as stack:
+            self._batching.stack = stack
+            try:
+                yield
+            finally:
+                self._batching.stack = None
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        stack: ExitStack | None = getattr(self._batching, "stack", None)
+        if stack is not None and not self._db.in_transaction():
+            stack.enter_context(self._db.transaction())  # held until the batch ends
         return self._db.transaction()
 
     def for_partner(self, partner_id: int) -> list[Milestone]:

@@ -115,11 +115,19 @@ def endpoint_operation(app: Flask, endpoint: str) -> Operation | None:
     return operation_of(app.view_functions.get(endpoint))
 
 
+_OPERATION_ENVIRON = "pay1st_mock.operation"
+
+
 def current_operation() -> Operation:
-    """The operation of the request being handled (a view without one is a programming error)."""
-    declared = endpoint_operation(current_app, request.endpoint or "")
+    """The operation of the request being handled (a view without one is a programming error);
+    found once per request (several checks ask for it)."""
+    environ = request.environ
+    declared: Operation | None = environ.get(_OPERATION_ENVIRON)
     if declared is None:
-        raise LookupError(f"view {request.endpoint!r} declares no Operation")
+        declared = endpoint_operation(current_app, request.endpoint or "")
+        if declared is None:
+            raise LookupError(f"view {request.endpoint!r} declares no Operation")
+        environ[_OPERATION_ENVIRON] = declared
     return declared
 
 

@@ -53,7 +53,7 @@ def register(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
+        if (response.content_type or "").startswith("text/html"):  # no parse of every JSON type
             policy = _POLICY.format(nonce=csp_nonce())
             if _is_dashboard(request.path):
                 policy += _DASHBOARD_EXTRA
