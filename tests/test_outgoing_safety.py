@@ -185,32 +185,23 @@ def test_partner_urls_must_be_http_or_https_in_the_control_api() -> None:
             f"{where}: expected an http:// or https:// URL")
 
 
-class CountingPartner:
-    """An HTTP/1.1 keep-alive partner on raw sockets: answers each POST ``200 ok`` and counts
-    requests and connections; ``close_idle()`` hangs up on every open connection."""
+class CountingPartner(HostilePartner):
+    """An HTTP/1.1 keep-alive partner: answers each POST ``200 ok`` and counts requests and
+    connections; ``close_idle()`` hangs up on every open connection."""
 
     def __init__(self) -> None:
         self.requests = 0
         self.connections = 0
         self._open: list[socket.socket] = []
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(lambda connection: None)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/hook?x=1"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self._open.append(connection)
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+        return super().url + "?x=1"  # a query string travels with the path
 
     def _serve(self, connection: socket.socket) -> None:
+        self.connections += 1
+        self._open.append(connection)
         buffer = b""
         with contextlib.suppress(OSError):
             while chunk := connection.recv(65536):
@@ -233,7 +224,7 @@ class CountingPartner:
         self._open.clear()
 
     def close(self) -> None:
-        self._socket.close()
+        super().close()
         self.close_idle()
 
 
