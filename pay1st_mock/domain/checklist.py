@@ -123,6 +123,10 @@ class ChecklistService:
                      request_body: str, document: Any = None) -> None:
         """A partner's gateway call, as the journal recorded it (``document``: the body as
         already parsed, if it was); its milestones are written in one transaction."""
+        if reference is None:  # a fact or two about no payment, usually known: no batch
+            self._observe_call(partner_id, method, path, status, reference, findings,
+                               request_body, document)
+            return
         with self._milestones.batch():
             self._observe_call(partner_id, method, path, status, reference, findings,
                                request_body, document)

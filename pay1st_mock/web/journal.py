@@ -11,9 +11,9 @@ import hashlib
 import json
 import re
 import time
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from pay1st_mock.activity import CALL, call_fields
@@ -60,7 +60,7 @@ _SECRET_IN_QUERY = re.compile(r"((?:^|&)(?:access|refresh)_?token=)[^&]*", re.IG
 
 
 def _redact_query(query: str) -> str:
-    return _SECRET_IN_QUERY.sub(r"\1<redacted>", query)
+    return _SECRET_IN_QUERY.sub(r"\1<redacted>", query) if "oken" in query.lower() else query
 
 
 def _redact_body(text: str) -> str:
@@ -149,29 +149,31 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _record(response: Response) -> Response:
-        started = g.get("journal_started")
+        state = g._get_current_object()  # each proxy use costs: resolve both once
+        started = state.get("journal_started")
         if started is None:
             return response
         svc = services()
-        environ = request.environ
+        req: Request = cast(Any, request)._get_current_object()
+        environ = req.environ
+        method, path, status = req.method, req.path, response.status_code
         body = response.get_data(as_text=True) if not response.is_streamed else ""
         sent = _request_text(environ)
-        partner_id, reference = g.get("partner_id"), _reference(body, sent)
-        findings = [f.as_dict() for f in g.get("findings", [])]
+        partner_id, reference = state.get("partner_id"), _reference(body, sent)
+        findings = [f.as_dict() for f in state.get("findings", [])]
         entry = JournalEntry(
-            id=0, partner_id=partner_id, method=request.method, path=request.path,
-            query=_redact_query(request.query_string.decode("latin-1")),
+            id=0, partner_id=partner_id, method=method, path=path,
+            query=_redact_query(environ.get("QUERY_STRING", "")),
             request_headers=_request_headers(environ),
             request_body=_redact_body(sent),
-            status=response.status_code, response_body=_redact_answer(body),
+            status=status, response_body=_redact_answer(body),
             duration_ms=(time.perf_counter() - started) * 1000, reference=reference,
-            findings=findings, at=g.journal_arrived)
+            findings=findings, at=state.journal_arrived)
         svc.journal.add(entry)
         svc.activity.publish(CALL, entry.at, partner_id, reference, call_fields(entry))
         if partner_id is not None:  # the go-live checklist learns from every identified call
-            svc.checklist.observe_call(partner_id, request.method, request.path,
-                                       response.status_code, reference, findings, sent,
-                                       g.get("request_document"))
+            svc.checklist.observe_call(partner_id, method, path, status, reference, findings,
+                                       sent, state.get("request_document"))
         return response
 
 
