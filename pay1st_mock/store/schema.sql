@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     revoked_at  REAL
 );
 CREATE INDEX IF NOT EXISTS tokens_partner ON tokens(partner_id);
+-- The prune of long-expired tokens, every hundred issued, without reading them all.
+CREATE INDEX IF NOT EXISTS tokens_expires ON tokens(expires_at);
 
 CREATE TABLE IF NOT EXISTS payments (
     reference          TEXT PRIMARY KEY,
@@ -241,6 +243,9 @@ CREATE TABLE IF NOT EXISTS milestones (
     at          REAL NOT NULL,
     PRIMARY KEY (partner_id, name, reference, ok)
 );
+-- One payment's facts (the end-to-end check, on every fulfilment and acknowledged webhook),
+-- without reading every fact of its partner.
+CREATE INDEX IF NOT EXISTS milestones_reference ON milestones(partner_id, reference, ok, name);
 
 -- What a person ticked by hand: items the emulator cannot observe.
 CREATE TABLE IF NOT EXISTS checklist_ticks (
