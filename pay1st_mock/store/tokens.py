@@ -36,11 +36,11 @@ class TokenRepository:
         self._added_since_prune += len(tokens)  # rough is enough: it only paces the prunes
         prune = self._added_since_prune >= _PRUNE_EVERY
         with self._db.transaction() as conn:
-            conn.executemany(
+            conn.execute(  # one statement for all (executemany steps once per row)
                 "INSERT INTO tokens (token_hash, partner_id, kind, issued_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(token_hash(token), partner_id, kind, issued_at, expires_at)
-                 for token, kind, expires_at in tokens])
+                "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(tokens)),
+                [value for token, kind, expires_at in tokens
+                 for value in (token_hash(token), partner_id, kind, issued_at, expires_at)])
             if prune:
                 self._added_since_prune = 0
                 conn.execute("DELETE FROM tokens WHERE expires_at < ?",

@@ -57,6 +57,8 @@ def empty_response(warnings: Iterable[Finding] = ()) -> Response:
 
 
 def _add_warnings(response: Response, warnings: Iterable[Finding]) -> None:
+    if not warnings:  # the usual case: nothing to remember, no header to add
+        return
     for finding in _remember(warnings):
         response.headers.add(WARNING_HEADER, _header_safe(str(finding)))
 
@@ -106,7 +108,8 @@ def json_body(unknown_fields_are_errors: bool = False) -> tuple[dict[str, Any], 
         raise Pay1stError("VALIDATION_ERROR", "$: expected a JSON object at the top level")
     g.request_document = document  # the journal's observers read it, not the text again
     findings = services().schemas.check(declared.request, document)
-    add_findings(findings)
+    if findings:
+        add_findings(findings)
     errors = [f for f in findings if f.severity == "error" or unknown_fields_are_errors]
     if errors:
         g.error_recorded = True  # the findings above say it path by path
