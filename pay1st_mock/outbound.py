@@ -11,13 +11,14 @@ of what a ``requests`` call costs, on the path every payment's webhook takes (is
 
 from __future__ import annotations
 
+import base64
 import http.client
 import select
 import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 CHUNK = 8192
 BODY_KEPT = 2048  # bytes of the partner's answer kept in logs
@@ -145,6 +146,9 @@ def post_bounded(connections: Connections, url: str, body: bytes, headers: dict[
         return Answer(None, None, f"InvalidURL: cannot POST to {url!r}",
                       (time.perf_counter() - started) * 1000)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if parts.username is not None:  # credentials in the URL: Basic auth, as requests sends them
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode("latin-1")
+        headers = {**headers, "Authorization": "Basic " + base64.b64encode(pair).decode()}
     keep = False
     try:
         connection = connections.connection(scheme, host, port, timeout)

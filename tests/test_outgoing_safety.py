@@ -254,3 +254,22 @@ def test_a_post_to_an_unusable_url_is_an_error_not_an_exception(url: str) -> Non
     answer = post_bounded(Connections(), url, b"{}", {}, TIMEOUT)
     assert not answer.succeeded and answer.status is None
     assert answer.error is not None and url in answer.error
+
+
+def test_credentials_in_a_webhook_url_are_sent_as_basic_auth() -> None:
+    """As requests did before webhooks moved to http.client: ``https://user:pass@host/``."""
+    import base64
+
+    from pay1st_mock.listener import WebhookListener
+    from pay1st_mock.outbound import Connections, post_bounded
+
+    connections = Connections()
+    with WebhookListener() as listener:
+        url = listener.url.replace("http://", "http://hook:s%3Acret@") + "/pay1st"
+        answer = post_bounded(connections, url, b"{}", {"Authorization": "Basic other"},
+                              TIMEOUT)
+        (received,) = listener.wait_for(1)
+        connections.close()
+    assert answer.succeeded, answer
+    assert received.headers["Authorization"] == \
+        "Basic " + base64.b64encode(b"hook:s:cret").decode()
