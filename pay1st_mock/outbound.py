@@ -80,7 +80,7 @@ class Connections:
         self.forget(scheme, host, port)
         if scheme == "https":
             if self._tls is None:
-                self._tls = ssl.create_default_context()
+                self._tls = _tls_context()
             made: http.client.HTTPConnection = http.client.HTTPSConnection(
                 host, port, timeout=timeout, context=self._tls)
         else:
@@ -99,6 +99,16 @@ class Connections:
         for found in self._open.values():
             found.close()
         self._open.clear()
+
+
+def _tls_context() -> ssl.SSLContext:
+    """Verify partners' certificates against certifi's authorities, as requests did (some
+    Python installs, macOS's python.org builds among them, come without system ones)."""
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - requests brings certifi
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _dropped(sock: Any) -> bool:
@@ -164,8 +174,8 @@ def post_bounded(connections: Connections, url: str, body: bytes, headers: dict[
         error = f"no answer within {timeout:g} s"
     except TooSlow:
         error = f"the answer was still arriving after {timeout:g} s"
-    except (OSError, http.client.HTTPException) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a URL with
+        error = f"{type(exc).__name__}: {exc}"  # text http.client cannot send (not ASCII)
     if not keep:
         connections.forget(scheme, host, port)
     if status is not None and not 200 <= status < 300 and error is None:
