@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from pay1st_mock.config import MEMORY
 
@@ -164,3 +165,40 @@ class Database:
         """Close the connection; the object is unusable afterwards."""
         with self._lock:
             self._connection.close()
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class TableCache(Generic[K, V]):
+    """Values read from one table, kept in memory until ``Database.changed`` notes that table
+    (or ``limit`` are held): for rows read on every call and rarely updated or deleted."""
+
+    def __init__(self, db: Database, table: str, limit: int = 1024) -> None:
+        self._db = db
+        self._table = table
+        self._limit = limit
+        self._values: dict[K, V] = {}
+        self._count = -1  # the table's change count the values were read at
+
+    def current(self) -> dict[K, V]:
+        """The values still valid (forgotten first if the table changed or the cache is full)."""
+        count = self._db.change_count(self._table)
+        if count != self._count or len(self._values) >= self._limit:
+            self._values, self._count = {}, count
+        return self._values
+
+    def get(self, key: K, load: Callable[[], V | None]) -> V | None:
+        """The value of ``key``: from memory, or ``load()`` (kept unless the table changed
+        meanwhile: the count is read before loading)."""
+        values = self.current()
+        found = values.get(key)
+        if found is not None:
+            return found
+        count = self._count
+        found = load()
+        if found is not None and self._count == count == self._db.change_count(self._table):
+            values[key] = found
+        return found
+

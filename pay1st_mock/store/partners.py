@@ -6,7 +6,7 @@ import sqlite3
 
 from pay1st_mock.config import ACCESS_GROUPS, Callbacks, PartnerConfig
 from pay1st_mock.records import Partner
-from pay1st_mock.store.database import Database
+from pay1st_mock.store.database import Database, TableCache
 
 
 def _row_to_partner(row: sqlite3.Row) -> Partner:
@@ -27,9 +27,7 @@ class PartnerRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        # Partners read by id, valid while the table's change count is ``_cached_at``.
-        self._cached: dict[int, Partner] = {}
-        self._cached_at = -1
+        self._by_id: TableCache[int, Partner] = TableCache(db, "partners")
 
     def save(self, config: PartnerConfig, origin: str, now: float) -> Partner:
         """Insert the partner, or replace the stored one with the same id (its data is kept)."""
@@ -58,28 +56,18 @@ class PartnerRepository:
     def get(self, partner_id: int) -> Partner | None:
         """Return the partner with that id, if any (from memory when the table has not changed
         since it was read: every partner call needs its partner)."""
-        count = self._db.change_count("partners")
-        if count != self._cached_at:
-            self._cached, self._cached_at = {}, count
-        partner = self._cached.get(partner_id)
-        if partner is not None:
-            return partner
+        return self._by_id.get(partner_id, lambda: self._read(partner_id))
+
+    def _read(self, partner_id: int) -> Partner | None:
         with self._db.read() as conn:
             row = conn.execute("SELECT * FROM partners WHERE id = ?", (partner_id,)).fetchone()
-        if row is None:
-            return None
-        partner = _row_to_partner(row)
-        if self._cached_at == count:
-            self._cached[partner_id] = partner
-        return partner
+        return _row_to_partner(row) if row else None
 
     def find_by_api_key(self, api_key: str) -> Partner | None:
         """Return the partner owning ``api_key``, if any (every token call asks)."""
-        count = self._db.change_count("partners")
-        if count == self._cached_at:
-            for partner in self._cached.values():
-                if partner.config.api_key == api_key:
-                    return partner
+        for partner in self._by_id.current().values():
+            if partner.config.api_key == api_key:
+                return partner
         with self._db.read() as conn:
             row = conn.execute("SELECT id FROM partners WHERE api_key = ?", (api_key,)).fetchone()
         return self.get(row[0]) if row else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from pay1st_mock.records import TokenRecord
-from pay1st_mock.store.database import Database
+from pay1st_mock.store.database import Database, TableCache
 
 
 def token_hash(token: str) -> str:
@@ -27,9 +27,7 @@ class TokenRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._added_since_prune = 0
-        # Records found, by hash, valid while the table's change count is ``_cached_at``.
-        self._cached: dict[str, TokenRecord] = {}
-        self._cached_at = -1
+        self._found: TableCache[str, TokenRecord] = TableCache(db, "tokens", _CACHED)
 
     def add(self, partner_id: int, issued_at: float, *tokens: tuple[str, str, float]) -> None:
         """Store newly issued tokens, each ``(token, kind, expires_at)``, in one transaction."""
@@ -51,22 +49,14 @@ class TokenRepository:
         """Return the record of ``token``, if it was ever issued (from memory when the table
         has not changed since it was read: every partner call looks its token up)."""
         key = token_hash(token)
-        count = self._db.change_count("tokens")
-        if count != self._cached_at or len(self._cached) >= _CACHED:
-            self._cached, self._cached_at = {}, count
-        record = self._cached.get(key)
-        if record is not None:
-            return record
+        return self._found.get(key, lambda: self._read(key))
+
+    def _read(self, key: str) -> TokenRecord | None:
         with self._db.read() as conn:
             row = conn.execute(
                 "SELECT partner_id, kind, issued_at, expires_at, revoked_at FROM tokens "
                 "WHERE token_hash = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        record = TokenRecord(*row)
-        if self._cached_at == count:  # not replaced meanwhile by a newer count
-            self._cached[key] = record
-        return record
+        return TokenRecord(*row) if row else None
 
     def revoke(self, token: str, at: float) -> bool:
         """Revoke ``token`` unless it already was; tell whether this call revoked it."""
