@@ -6,7 +6,6 @@ reported with the file and the key that holds it (``partners[0].api_key``).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,6 +118,8 @@ def load_settings(path: str | Path | None) -> Settings:
     """Return the defaults, or the defaults overlaid with the TOML file at ``path``."""
     if path is None:
         return Settings()
+    import tomllib  # here: only a config file needs it (3 ms of every start otherwise)
+
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

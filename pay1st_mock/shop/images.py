@@ -21,7 +21,6 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from pay1st_mock.config import ConfigError
 
@@ -43,6 +42,12 @@ class ConfiguredImage:
     media_type: str | None = None
     content: bytes | None = None
 
+
+def _escape(text: str, attribute: bool = False) -> str:
+    """``text`` safe in SVG (XML) content, or in a double-quoted attribute. (Not
+    ``xml.sax.saxutils.escape``: importing it pulls in ``urllib.request``, 5 ms of every start.)"""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if attribute else text
 
 def media_type_of(content: bytes) -> str | None:
     """The image type of ``content`` from its first bytes, or None if it is none we serve."""
@@ -101,7 +106,7 @@ def product_art(name: str, initials: str) -> bytes:
     hue = hue_of(name)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 240" width="240" '
-        f'height="240" role="img" aria-label="{escape(name, {chr(34): "&quot;"})}">'
+        f'height="240" role="img" aria-label="{_escape(name, attribute=True)}">'
         '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">'
         f'<stop offset="0" stop-color="hsl({hue},72%,52%)"/>'
         f'<stop offset="1" stop-color="hsl({(hue + 40) % 360},70%,30%)"/></linearGradient>'
@@ -112,7 +117,7 @@ def product_art(name: str, initials: str) -> bytes:
         'fill-opacity=".55"/>'
         '<text x="120" y="120" dy="0.35em" text-anchor="middle" font-family="system-ui,'
         'Segoe UI,Roboto,Helvetica,Arial,sans-serif" font-size="92" font-weight="800" '
-        f'fill="#fff">{escape(initials)}</text></svg>').encode()
+        f'fill="#fff">{_escape(initials)}</text></svg>').encode()
 
 
 # Where each gem of a pile sits (centre x, centre y), for piles of 1 to 6 gems.
