@@ -54,6 +54,7 @@ WEBHOOK_P50_MS = 10.0
 WEBHOOK_WAIT_S = 5.0  # a webhook later than this counts as missing
 MAX_MISSING = 3  # webhook latency stops after this many missing webhooks
 FLOW_CONCURRENCY = 8
+FLOWS_PER_S_TARGET = 200.0  # issue 18: with FLOW_CONCURRENCY clients on this 2-core machine
 
 
 # --------------------------------------------------------------------------- the partner listener
@@ -449,7 +450,8 @@ def gateway_flow(ctx: Context) -> list[Metric]:
             label = "sequential" if threads == 1 else f"{threads} concurrent"
             metrics += [
                 Metric(f"full flow, {label} (token→…→fulfil)", result["flows_per_s"],
-                       "flows/s", better="higher"),
+                       "flows/s", FLOWS_PER_S_TARGET if threads == FLOW_CONCURRENCY else None,
+                       better="higher"),
                 Metric("  errors", result["error_count"], "count"),
                 Metric("  flow p50", result["flow_ms"][50], "ms"),
                 Metric("  server CPU (% of one core)", result["server_cpu_pct_of_one_core"],
