@@ -75,18 +75,24 @@ class DeliveryRepository:
         with self._db.read() as conn:
             return [_delivery(row) for row in conn.execute(query, args).fetchall()]
 
-    def due(self, now: float, busy_references: set[str], limit: int = 32) -> list[Delivery]:
-        """Return deliveries due by ``now`` that head their reference's queue.
+    def due(self, now: float, busy_references: set[str],
+            limit: int = 32) -> tuple[list[Delivery], float | None]:
+        """Deliveries due by ``now`` that head their reference's queue (at most ``limit``),
+        and when the earliest head not returned falls due (None: no other pending head).
 
         A delivery waits while an older one of the same reference is still pending, so the
-        partner sees one payment's events in order. ``busy_references`` are being sent now.
+        partner sees one payment's events in order. ``busy_references`` are being sent now and
+        are left out of both. One query gives both: the dispatcher takes the first and sleeps
+        until the second.
         """
         where, args = _heads(busy_references)
         with self._db.read() as conn:
             rows = conn.execute(f"SELECT d.* FROM deliveries d WHERE {where} "
-                                "AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id "
-                                "LIMIT ?", (*args, now, limit)).fetchall()
-        return [_delivery(row) for row in rows]
+                                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                                (*args, limit + 1)).fetchall()
+        taken = [_delivery(row) for row in rows[:limit] if row["next_attempt_at"] <= now]
+        following = rows[len(taken)] if len(taken) < len(rows) else None
+        return taken, (float(following["next_attempt_at"]) if following is not None else None)
 
     def next_pending_after(self, delivery: Delivery) -> Delivery | None:
         """The next pending delivery of the same reference, if any (for reorder faults)."""
@@ -95,15 +101,6 @@ class DeliveryRepository:
                                "status = 'PENDING' ORDER BY id LIMIT 1",
                                (delivery.reference, delivery.id)).fetchone()
         return _delivery(row) if row else None
-
-    def next_due_at(self, busy_references: set[str]) -> float | None:
-        """When the earliest delivery ``due`` could return falls due (heads of their queues,
-        busy references left out), if any: the dispatcher sleeps until then."""
-        where, args = _heads(busy_references)
-        with self._db.read() as conn:
-            (when,) = conn.execute(f"SELECT MIN(d.next_attempt_at) FROM deliveries d "
-                                   f"WHERE {where}", args).fetchone()
-        return float(when) if when is not None else None
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt, status: str,
                        next_attempt_at: float | None) -> None:

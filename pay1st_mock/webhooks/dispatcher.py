@@ -79,6 +79,7 @@ class Dispatcher:
         self._stopping = False
         self._woken = False
         self._swept_at: float | None = None  # emulator time of the last sweep
+        self._next_due: float | None = None  # when the last turn's next delivery falls due
         self._local = threading.local()
         self._all_connections: list[Connections] = []
         self._thread: threading.Thread | None = None
@@ -132,16 +133,14 @@ class Dispatcher:
 
     def _wait_seconds(self) -> float:
         """How long to sleep unless woken: until the next delivery the pool could take falls
-        due. A delivery being sent, or waiting behind one, wakes the dispatcher when it is
-        done, so it is no reason to look again now (that was a busy loop)."""
+        due, as the turn just found it. A delivery being sent, or waiting behind one, wakes
+        the dispatcher when it is done, so it is no reason to look again now (that was a busy
+        loop); nor is a delivery added since the turn, which wakes it too."""
         with self._lock:
-            busy = set(self._busy)
-        if len(busy) >= self._workers:
+            full = len(self._busy) >= self._workers
+        if full or self._next_due is None:
             return _IDLE_WAIT
-        due = self._deliveries.next_due_at(busy)
-        if due is None:
-            return _IDLE_WAIT
-        return max(0.0, min(_IDLE_WAIT, due - self._clock.now()))
+        return max(0.0, min(_IDLE_WAIT, self._next_due - self._clock.now()))
 
     def _turn(self) -> None:
         now = self._clock.now()
@@ -152,8 +151,10 @@ class Dispatcher:
             busy = set(self._busy)
         free = self._workers - len(busy)  # more would only queue behind the pool's threads
         if free <= 0:
+            self._next_due = None  # a worker finishing wakes the dispatcher
             return
-        for delivery in self._deliveries.due(now, busy, limit=free):
+        due, self._next_due = self._deliveries.due(now, busy, limit=free)
+        for delivery in due:
             with self._lock:
                 if delivery.reference in self._busy:
                     continue
