@@ -198,16 +198,15 @@ def call_fields(entry: JournalEntry) -> dict[str, Any]:
             "findings": [{k: f[k] for k in _FINDING_FIELDS if k in f} for f in entry.findings]}
 
 
-def attempt_fields(delivery: Delivery, attempt: Attempt, after: Delivery | None) -> dict[str, Any]:
-    """A webhook attempt as event fields; ``after`` is the delivery once the attempt is logged
-    (its status and next attempt), ``None`` if it is gone."""
+def attempt_fields(delivery: Delivery, attempt: Attempt) -> dict[str, Any]:
+    """A webhook attempt as event fields; ``delivery`` as it is once the attempt is logged
+    (its status and next attempt)."""
     return {"kind": delivery.kind, "event": delivery.event, "deliveryId": delivery.id,
             "attempt": attempt.number, "url": redact_url(attempt.url),
             "responseStatus": attempt.response_status, "error": attempt.error,
-            "durationMs": round(attempt.duration_ms, 3),
-            "outcome": after.status if after else ("DELIVERED" if attempt.succeeded else "FAILED"),
-            "nextAttemptAt": (isoformat(after.next_attempt_at)
-                              if after and after.next_attempt_at is not None else None),
+            "durationMs": round(attempt.duration_ms, 3), "outcome": delivery.status,
+            "nextAttemptAt": (isoformat(delivery.next_attempt_at)
+                              if delivery.next_attempt_at is not None else None),
             "resend": delivery.resend_of is not None}
 
 

@@ -146,7 +146,7 @@ def build_services(settings: Settings, clock: Clock, store: Repositories,
 
     def announce(delivery: Delivery, attempt: Attempt) -> None:  # serve's log, /_mock/events
         activity.publish(WEBHOOK, attempt.at, delivery.partner_id, delivery.reference,
-                         attempt_fields(delivery, attempt, store.deliveries.get(delivery.id)))
+                         attempt_fields(delivery, attempt))
 
     def outbox_changed() -> None:
         dispatcher.wake()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
 from pay1st_mock.records import Attempt, Delivery
@@ -103,8 +104,8 @@ class DeliveryRepository:
         return _delivery(row) if row else None
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt, status: str,
-                       next_attempt_at: float | None) -> None:
-        """Log an attempt and move the delivery on, atomically."""
+                       next_attempt_at: float | None) -> Delivery:
+        """Log an attempt and move the delivery on, atomically; return it as now stored."""
         with self._db.transaction() as conn:
             conn.execute(
                 """INSERT INTO delivery_attempts (delivery_id, number, at, url, request_headers,
@@ -119,6 +120,8 @@ class DeliveryRepository:
                          (status, attempt.number, next_attempt_at, attempt.at, delivery.id))
         if status in FINISHED:
             self._finished()
+        return replace(delivery, status=status, attempts=attempt.number,
+                       next_attempt_at=next_attempt_at, updated_at=attempt.at)
 
     def _finished(self) -> None:
         """Count a finished delivery; every ``_TRIM_EVERY``, drop the oldest beyond the bound."""

@@ -55,7 +55,8 @@ class Dispatcher:
     called with the emulator time (abandonment, refunds) on a turn when ``_SWEEP_EVERY`` has
     passed on the emulator clock since the last one. After a failed attempt n the
     next waits ``retry_delays[n - 1]``; after ``len(retry_delays) + 1`` attempts it is EXHAUSTED.
-    ``observe`` is told of every attempt once it is logged (the go-live checklist listens).
+    ``observe`` is told of every attempt once it is logged, with the delivery as logged (its
+    new status and next attempt; the go-live checklist and the activity feed listen).
     """
 
     def __init__(self, deliveries: DeliveryRepository, clock: Clock, sign: SignHeaders,
@@ -197,9 +198,9 @@ class Dispatcher:
             status, next_at = "EXHAUSTED", None
         else:
             status, next_at = "PENDING", self._clock.now() + self._retry_delays[number - 1]
-        self._deliveries.record_attempt(delivery, attempt, status, next_at)
+        logged = self._deliveries.record_attempt(delivery, attempt, status, next_at)
         if self._observe is not None:
-            self._observe(delivery, attempt)
+            self._observe(logged, attempt)
         return attempt
 
     def _connections(self) -> Connections:
