@@ -49,6 +49,7 @@ def _escape(text: str, attribute: bool = False) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace('"', "&quot;") if attribute else text
 
+
 def media_type_of(content: bytes) -> str | None:
     """The image type of ``content`` from its first bytes, or None if it is none we serve."""
     for signature, media_type in _SIGNATURES:
