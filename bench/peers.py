@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -335,34 +335,26 @@ def serve_floor(server: str, bodies: Path, host: str, port: int) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     if server == "http_server":
-        _serve_on_http_server(app, host, port, stop)
+        from pay1st_mock.http_server import HttpServer
+
+        ours = HttpServer(app, host, port)
+        _run_until(stop, ours.serve, ours.stop, ours.url)
     else:
-        _serve_on_waitress(app, host, port, stop)
+        from waitress.server import create_server
+
+        theirs = create_server(app, host=host, port=port, threads=2)
+        _run_until(stop, theirs.run, theirs.close, f"http://{host}:{theirs.effective_port}")
     return 0
 
 
-def _serve_on_http_server(app: Any, host: str, port: int, stop: threading.Event) -> None:
-    from pay1st_mock.http_server import HttpServer
-
-    server = HttpServer(app, host, port)
-    thread = threading.Thread(target=server.serve, name="floor-server", daemon=True)
-    thread.start()
-    print(f"{URL_PREFIX}{server.url}", flush=True)
+def _run_until(stop: threading.Event, serve: Callable[[], object], close: Callable[[], object],
+               url: str) -> None:
+    """Serve on a daemon thread, print ``url`` for ``ServerProcess``, close once ``stop`` is set."""
+    threading.Thread(target=serve, name="floor-server", daemon=True).start()
+    print(f"{URL_PREFIX}{url}", flush=True)
     while not stop.wait(1.0):
         pass
-    server.stop()
-
-
-def _serve_on_waitress(app: Any, host: str, port: int, stop: threading.Event) -> None:
-    from waitress.server import create_server
-
-    server = create_server(app, host=host, port=port, threads=2)
-    thread = threading.Thread(target=server.run, name="floor-server", daemon=True)
-    thread.start()
-    print(f"{URL_PREFIX}http://{host}:{server.effective_port}", flush=True)
-    while not stop.wait(1.0):
-        pass
-    server.close()
+    close()
 
 
 # --------------------------------------------------------------------------- process facts
