@@ -1,0 +1,42 @@
+"""What a start of the emulator imports: every module costs start-up time (issue 18's cold start),
+so modules only some commands or a config file need are not imported by `serve` itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# Imported by `serve` before this was looked at, and needed only elsewhere.
+NOT_AT_START = ("pay1st_mock.cli_run", "pay1st_mock.cli_checklist", "pay1st_mock.cli_live",
+                "pay1st_mock.cli_control", "tomllib", "xml.sax", "urllib.request")
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_serve_builds_only_its_own_options() -> None:
+    # An out-of-range port stops `serve` right after its options are read.
+    loaded = _modules_after("from pay1st_mock.cli import main\n"
+                            "assert main(['serve', '--port', '70000']) == 2")
+    assert not loaded & set(NOT_AT_START), "serve imported another command's module"
+
+
+def test_an_app_on_the_defaults_imports_only_what_serving_needs() -> None:
+    loaded = _modules_after("from pay1st_mock.app import create_app, services\n"
+                            "from pay1st_mock.config import MEMORY, load_settings\n"
+                            "app = create_app(load_settings(None).with_overrides(data=MEMORY))\n"
+                            "services(app).close()")
+    assert "pay1st_mock.web.gateway" in loaded  # the app was built
+    assert not loaded & set(NOT_AT_START)
+
+
+def test_other_commands_still_have_their_options() -> None:
+    loaded = _modules_after("from pay1st_mock.cli import main\n"
+                            "assert main(['tail', '--since', 'nonsense']) == 2")
+    assert "pay1st_mock.cli_live" in loaded
