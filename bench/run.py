@@ -25,7 +25,7 @@ if str(BENCH_DIR) not in sys.path:  # also works as `python -m bench.run`
 
 import harness  # noqa: E402
 
-MODULES = ["gateway", "versus", "webhooks", "ci", "scenarios", "reliability"]
+MODULES = ["gateway", "versus", "webhooks", "flows", "ci", "scenarios", "reliability"]
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
 BUSY_WARNING_CORES = 0.3
 
