@@ -14,6 +14,7 @@ from pay1st_mock.config import Settings
 from pay1st_mock.services import EXTENSION_KEY, Services, build_services, load_catalogues
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.repositories import Repositories
+from pay1st_mock.web.http import serving
 
 STORE_KEY = "pay1st_mock.store"
 
@@ -39,7 +40,8 @@ class _Rule(Rule):
 
 
 class _Flask(Flask):
-    """Flask, remembering which views and hooks are plain functions.
+    """Flask, remembering which views and hooks are plain functions, and telling ``services()``
+    whose request is being handled.
 
     Flask asks ``inspect.iscoroutinefunction`` of every hook and view on every request; the
     answer never changes, and on the gateway's hot path it cost about 3% of a request.
@@ -57,6 +59,10 @@ class _Flask(Flask):
             pass
         self._sync[func] = wrapped = super().ensure_sync(func)
         return wrapped
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        with serving(cast(Services, self.extensions[EXTENSION_KEY])):
+            return super().wsgi_app(environ, start_response)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from flask import Response, current_app, g, request
@@ -30,9 +32,26 @@ def add_findings(findings: list[Finding]) -> None:
     g.setdefault("findings", []).extend(findings)
 
 
+# The services of the app whose request this thread is handling (set by ``serving``): a gateway
+# call asks for them about seven times, and ``current_app`` is a proxy costing a context
+# look-up and two attribute look-ups each time.
+_SERVING: ContextVar[Services | None] = ContextVar("pay1st_mock_serving", default=None)
+
+
+@contextmanager
+def serving(svc: Services) -> Iterator[None]:
+    """Make ``svc`` what ``services()`` returns while one request of its app is handled."""
+    token = _SERVING.set(svc)
+    try:
+        yield
+    finally:
+        _SERVING.reset(token)
+
+
 def services() -> Services:
-    """Return the services of the app handling this request."""
-    return cast(Services, current_app.extensions[EXTENSION_KEY])
+    """Return the services of the app handling this request (or of the current app context,
+    outside a request: a test's ``app.app_context()``, a streamed answer)."""
+    return _SERVING.get() or cast(Services, current_app.extensions[EXTENSION_KEY])
 
 
 def json_response(data: Any, status: int = 200, warnings: Iterable[Finding] = ()) -> Response:
