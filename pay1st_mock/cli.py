@@ -8,13 +8,16 @@ config, port taken), each said in one line on standard error.
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from pay1st_mock import __version__
 from pay1st_mock.cli_args import (
@@ -29,6 +32,11 @@ from pay1st_mock.cli_args import (
 from pay1st_mock.config import MEMORY, SANDBOX_PARTNER, ConfigError, Settings, load_settings
 from pay1st_mock.console_log import FORMATS, TEXT, LogPrinter, wants_colour
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from pay1st_mock.server import HttpServer
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
@@ -119,6 +127,61 @@ def _parser(only_serve: bool = False) -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with _collection_paused():
+        built = _build_server(args, err)
+    if isinstance(built, int):
+        return built
+    app, server, settings = built
+    from pay1st_mock.app import services
+
+    activity = services(app).activity
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        activity.close()  # readers waiting on /_mock/events answer now, freeing their threads
+        server.stop(timeout=0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    if not _is_loopback(settings.host):  # before the banner: CI scripts stop reading there
+        print(_exposure_warning(settings), file=err, flush=True)
+    _print_banner(out, server.url, settings)
+    printer = None if args.quiet else LogPrinter(out, args.log_format, wants_colour(out)).start()
+    if printer is not None:
+        activity.subscribe(printer)
+    try:
+        server.serve()
+    finally:
+        services(app).close()
+    if printer is None:
+        print("pay1st-mock: stopped", file=out, flush=True)
+    elif printer.stop():  # never block on an output nobody reads any more
+        printer.write("pay1st-mock: stopped")
+    return 0
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Run the body with the cyclic garbage collector paused, then freeze what it built.
+
+    Nearly everything a start allocates (modules, classes, the app, its routes) lives as long
+    as the server: the hundred or so collections a start triggers find next to nothing, and
+    cost about 17 ms of a 190 ms start. Freezing moves those objects out of the collector's
+    generations, so the first collection after the start does not walk them all either.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _build_server(args: argparse.Namespace, err: TextIO
+                  ) -> tuple[Flask, HttpServer, Settings] | int:
+    """The app and its bound server for ``serve``'s options, or the exit code (2) of a problem
+    already said on ``err``."""
     from pay1st_mock.app import create_app, services  # imported here: `sign` must stay fast
     from pay1st_mock.server import HttpServer
 
@@ -159,29 +222,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    listen_problem(settings.host, settings.port, exc))
         print(f"pay1st-mock: {problem}", file=err)
         return 2
-    activity = services(app).activity
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        activity.close()  # readers waiting on /_mock/events answer now, freeing their threads
-        server.stop(timeout=0)
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    if not _is_loopback(settings.host):  # before the banner: CI scripts stop reading there
-        print(_exposure_warning(settings), file=err, flush=True)
-    _print_banner(out, server.url, settings)
-    printer = None if args.quiet else LogPrinter(out, args.log_format, wants_colour(out)).start()
-    if printer is not None:
-        activity.subscribe(printer)
-    try:
-        server.serve()
-    finally:
-        services(app).close()
-    if printer is None:
-        print("pay1st-mock: stopped", file=out, flush=True)
-    elif printer.stop():  # never block on an output nobody reads any more
-        printer.write("pay1st-mock: stopped")
-    return 0
+    return app, server, settings
 
 
 def _data_problem(settings: Settings, exc: OSError | sqlite3.Error) -> str:

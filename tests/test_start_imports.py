@@ -40,3 +40,36 @@ def test_other_commands_still_have_their_options() -> None:
     loaded = _modules_after("from pay1st_mock.cli import main\n"
                             "assert main(['tail', '--since', 'nonsense']) == 2")
     assert "pay1st_mock.cli_live" in loaded
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return done.stdout.splitlines()[-1]
+
+
+def test_serve_builds_without_collecting_then_collects_again() -> None:
+    # The collector is paused while serve builds, and what the start built is frozen out of
+    # it: the collector runs again (over the requests' objects only) once serving starts.
+    seen = json.loads(_run(
+        "import gc, json\n"
+        "from pay1st_mock import cli\n"
+        "from pay1st_mock.server import HttpServer\n"
+        "seen = {}\n"
+        "def serve(self):\n"
+        "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count(),\n"
+        "                young=gc.get_count()[0])\n"
+        "HttpServer.serve = serve\n"
+        "assert cli.main(['serve', '--port', '0', '--data', ':memory:', '--quiet']) == 0\n"
+        "print(json.dumps(seen))"))
+    assert seen["enabled"] is True
+    assert seen["frozen"] > 50_000, "the start's objects should be frozen out of collection"
+    assert seen["young"] < 1_000
+
+
+def test_a_start_that_fails_leaves_the_collector_running() -> None:
+    enabled = _run("import gc, sys\n"
+                   "from pay1st_mock import cli\n"
+                   "assert cli.main(['serve', '--config', '/nonexistent/pay1st.toml']) == 2\n"
+                   "print(gc.isenabled())")
+    assert enabled == "True"
