@@ -23,10 +23,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ParamSpec
 
 from pay1st_mock.clock import isoformat
+from pay1st_mock.frozen import frozen
 from pay1st_mock.records import Attempt, Delivery, Exchange, JournalEntry
 
 log = logging.getLogger("pay1st_mock.activity")
@@ -43,7 +43,7 @@ _PASSWORD_IN_URL = re.compile(r"^(\w+://[^/@:]*):[^/@]*@")
 P = ParamSpec("P")
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     """One thing the emulator did, JSON-ready (``fields`` depend on ``type``)."""
 
@@ -60,7 +60,7 @@ class Event:
                 "partnerId": self.partner_id, "reference": self.reference, **self.fields}
 
 
-@dataclass(frozen=True)
+@frozen
 class Page:
     """What a reader gets: events oldest first, the cursor to ask from next, how many events it
     never saw because the feed dropped them, and whether its cursor came from an earlier run."""

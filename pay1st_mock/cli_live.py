@@ -19,7 +19,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pay1st_mock.cli_args import http_url
@@ -31,6 +30,7 @@ from pay1st_mock.cli_control import (
     server_arguments,
 )
 from pay1st_mock.console_log import FORMATS, TEXT, render, short_error, wants_colour
+from pay1st_mock.frozen import frozen
 
 if TYPE_CHECKING:
     pass
@@ -40,7 +40,7 @@ POLL_SECONDS = 5.0  # how long one long poll waits at the head of the feed
 RETRY_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Trigger:
     """One thing ``trigger`` can make happen."""
 

@@ -7,10 +7,11 @@ reported with the file and the key that holds it (``partners[0].api_key``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.schemas import Finding, load_schemas
 
 DEFAULT_DATA_DIR = ".pay1st-mock"
@@ -22,7 +23,7 @@ class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and each bad key."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Callbacks:
     """Browser redirect targets after a payment (pay1st-api.md §6.9)."""
 
@@ -36,7 +37,7 @@ class Callbacks:
 ACCESS_GROUPS: tuple[str, ...] = ("payments", "refunds", "chargebacks")
 
 
-@dataclass(frozen=True)
+@frozen
 class PartnerConfig:
     """A tenant: its ids and the three v4 credentials (pay1st-api.md §3.1)."""
 
@@ -67,7 +68,7 @@ SANDBOX_PARTNER = PartnerConfig(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """Everything the app factory needs; CLI flags override what the file says."""
 

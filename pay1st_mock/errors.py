@@ -8,10 +8,11 @@ README's table is generated from it and a test keeps the two equal.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from pay1st_mock.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class ErrorCode:
     """One documented error: its code, HTTP status and when it happens."""
 

@@ -13,8 +13,10 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Fault:
     """One injected fault and how many more times it fires (None: until cleared)."""
 

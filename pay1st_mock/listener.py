@@ -32,11 +32,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from pay1st_mock.frozen import frozen
 
 Reply = int | tuple[int, Any] | tuple[int, Any, Mapping[str, str]]
 """What to answer: a status, or ``(status, body)``, or ``(status, body, headers)``."""
@@ -69,7 +70,7 @@ class Headers(Mapping[str, str]):
         return f"Headers({dict(self.items())!r})"
 
 
-@dataclass(frozen=True)
+@frozen
 class Received:
     """One request as the listener got it.
 

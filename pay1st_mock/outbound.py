@@ -16,9 +16,10 @@ import http.client
 import select
 import ssl
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from pay1st_mock.frozen import frozen
 
 CHUNK = 8192
 BODY_KEPT = 2048  # bytes of the partner's answer kept in logs
@@ -121,7 +122,7 @@ def _dropped(sock: Any) -> bool:
     return bool(readable)
 
 
-@dataclass(frozen=True)
+@frozen
 class Answer:
     """What came back from one POST: a status and the start of the body, or why nothing did."""
 

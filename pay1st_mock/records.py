@@ -7,14 +7,15 @@ so neither depends on the other for its types and views never import the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
 from pay1st_mock.config import Callbacks, PartnerConfig
+from pay1st_mock.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Partner:
     """A stored partner: its configuration plus where it came from."""
 
@@ -28,7 +29,7 @@ class Partner:
         return self.config.id
 
 
-@dataclass(frozen=True)
+@frozen
 class Payment:
     """A payment as stored. ``callbacks`` and ``webhook_url`` are the per-request overrides."""
 
@@ -52,7 +53,7 @@ class Payment:
     origin: str = "gateway"
 
 
-@dataclass(frozen=True)
+@frozen
 class StatusChange:
     """One entry of a payment's history."""
 
@@ -60,7 +61,7 @@ class StatusChange:
     at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Fulfilment:
     """One fulfilled (or failed) line reported by the partner."""
 
@@ -84,7 +85,7 @@ def payment_reference_of(transaction_reference: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Refund:
     """Money sent back to the customer of a SUCCESSFUL payment (pay1st-api.md §6.10)."""
 
@@ -109,7 +110,7 @@ class Refund:
         return transaction_reference(self.payment_reference)
 
 
-@dataclass(frozen=True)
+@frozen
 class Chargeback:
     """A customer's dispute of a SUCCESSFUL payment, opened by the card network."""
 
@@ -131,7 +132,7 @@ class Chargeback:
         return transaction_reference(self.payment_reference)
 
 
-@dataclass(frozen=True)
+@frozen
 class Evidence:
     """One document of a chargeback's case (the emulator compiles them from what it saw)."""
 
@@ -143,7 +144,7 @@ class Evidence:
     created_at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Delivery:
     """One webhook to deliver, with its retry state."""
 
@@ -163,7 +164,7 @@ class Delivery:
     updated_at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Attempt:
     """One try at delivering: what was sent and what came back."""
 
@@ -185,7 +186,7 @@ class Attempt:
                 and 200 <= self.response_status < 300)
 
 
-@dataclass(frozen=True)
+@frozen
 class Purchase:
     """A bundle bought for a player, paid by the payment ``payment_reference``."""
 
@@ -203,7 +204,7 @@ class Purchase:
     created_at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Exchange:
     """One call to a partner endpoint and what came of it."""
 
@@ -221,7 +222,7 @@ class Exchange:
     at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class JournalEntry:
     """One gateway call as recorded (secrets already redacted)."""
 
@@ -240,7 +241,7 @@ class JournalEntry:
     at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class TokenRecord:
     """What the emulator knows about an issued token."""
 
@@ -251,7 +252,7 @@ class TokenRecord:
     revoked_at: float | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Milestone:
     """One fact the emulator observed about a partner's integration (go-live checklist)."""
 
@@ -265,7 +266,7 @@ class Milestone:
     at: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Tick:
     """A checklist item a person ticked (or unticked) by hand."""
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.schema_predicates import Predicate, compile_predicate
 
 if TYPE_CHECKING:  # imported when first needed: a server meeting only valid bodies never is
@@ -29,7 +29,7 @@ URL_PATTERN_START = "^https?://"  # the schemas' pattern for webhook, callback a
 _UNKNOWN_FIELD_KINDS = frozenset({"additionalProperties", "unevaluatedProperties"})
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One problem found in a document: a JSON path, a readable message, and its kind."""
 

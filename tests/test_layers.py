@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pay1st_mock"
 # Modules every layer may use: no HTTP server, no state beyond their own.
 BASICS = frozenset({"pay1st_mock", "clock", "config", "errors", "jsontext", "randomness",
                     "schemas", "schema_predicates", "signing", "outbound", "http_wire",
-                    "faults", "records", "activity"})
+                    "faults", "records", "activity", "frozen"})
 DOMAIN = frozenset({"domain", "shop", "webhooks"})
 ALLOWED: dict[str, frozenset[str]] = {
     **{basic: BASICS for basic in BASICS},

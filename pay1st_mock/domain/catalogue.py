@@ -10,17 +10,17 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from pay1st_mock.config import ConfigError
+from pay1st_mock.frozen import frozen
 
 # Every currency the sandbox countries use has two decimal places (ISO 4217).
 DEFAULT_MINOR_UNITS = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class Channel:
     """A payment method a customer can pick (``channels[].id`` is the checkout ``channelId``)."""
 
@@ -33,7 +33,7 @@ class Channel:
     code: str = ""  # the catalogue's channel code (VISA_MASTERCARD, MPESA, ...)
 
 
-@dataclass(frozen=True)
+@frozen
 class Country:
     """A country the emulator serves, with its currency and grouped methods."""
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.domain.checklist_items import GATEWAY, ITEMS, SHOP, Item
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.frozen import frozen
 from pay1st_mock.records import Milestone, Partner, Tick
 from pay1st_mock.store.milestones import MilestoneRepository
 
@@ -59,7 +60,7 @@ PACK_EVIDENCE: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class ItemState:
     """One item as the checklist shows it."""
 
@@ -71,7 +72,7 @@ class ItemState:
     tick: Tick | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Checklist:
     """A partner's checklists (gateway, and shop when it has products)."""
 
@@ -89,7 +90,7 @@ class Checklist:
         return list(dict.fromkeys(s.item.style for s in self.items))
 
 
-@dataclass(frozen=True)
+@frozen
 class ConfigFacts:
     """What the partner's configuration says, for the items judged from it."""
 

@@ -10,14 +10,14 @@ person; one with ``from_config`` is judged from the partner's configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pay1st_mock.frozen import frozen
 
 PARTNER = "Pay1st Partner"
 DEVELOPERS = "Pay1st Partner's Development Team"
 TOGETHER = "Pay1st Partner and Pay1st Implementation Manager"
 
 
-@dataclass(frozen=True)
+@frozen
 class Item:
     """One checklist item."""
 

@@ -7,7 +7,7 @@ CI run go through identical steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pay1st_mock.frozen import frozen
 
 # Card numbers (spaces ignored). Any other number that passes the Luhn check succeeds.
 SUCCESS_CARD = "4084084084084081"  # Pay1st's own sandbox card (pay1st-api.md §9)
@@ -38,7 +38,7 @@ NO_ANSWER_PHONE = "0700000000"
 ANSWERING_PHONE = "0712345678"
 
 
-@dataclass(frozen=True)
+@frozen
 class OutcomeRow:
     """One row of the README's outcome table."""
 

@@ -4,12 +4,13 @@ and resets."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, Protocol
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import ACCESS_GROUPS, Callbacks, PartnerConfig
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.frozen import frozen
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.records import Partner
 from pay1st_mock.store.database import Database
@@ -23,7 +24,7 @@ class TenantData(Protocol):
         """Forget everything of that partner."""
 
 
-@dataclass(frozen=True)
+@frozen
 class NewPartner:
     """What a caller may choose when creating a partner; the rest is generated."""
 

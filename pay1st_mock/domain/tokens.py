@@ -7,17 +7,17 @@ the refresh token it used; access tokens already issued live until they expire.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 
 from pay1st_mock.clock import Clock, isoformat
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.frozen import frozen
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.records import Partner, TokenRecord
 from pay1st_mock.store.partners import PartnerRepository
 from pay1st_mock.store.tokens import TokenRepository
 
 
-@dataclass(frozen=True)
+@frozen
 class TokenPair:
     """What the token and refresh endpoints return."""
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.runner.results import Subject
 from pay1st_mock.schemas import SchemaSet, describe
 
 
-@dataclass(frozen=True)
+@frozen
 class Unmet:
     """One unmet check: which one (``status``, ``body``, ...) and why."""
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.runner.model import Scenario, Step
 from pay1st_mock.runner.results import Observation
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
 
-@dataclass(frozen=True)
+@frozen
 class RunStarted:
     """Before the first scenario: how many will run and against what."""
 
@@ -20,14 +21,14 @@ class RunStarted:
     partner: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ScenarioStarted:
     """A scenario begins."""
 
     scenario: Scenario
 
 
-@dataclass(frozen=True)
+@frozen
 class StepFinished:
     """A step ran (or could not): ``outcome`` is passed, failed or error.
 
@@ -44,7 +45,7 @@ class StepFinished:
     captured: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class ScenarioFinished:
     """A scenario ended; ``failed_step`` is the step that stopped it, if any."""
 
@@ -65,7 +66,7 @@ class ScenarioFinished:
         return [*self.failures, *(step.failures if step else [])]
 
 
-@dataclass(frozen=True)
+@frozen
 class RunFinished:
     """After the last scenario."""
 

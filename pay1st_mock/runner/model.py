@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.schemas import load_schemas
 
 SCHEMA = "scenario.schema.json"
@@ -24,7 +25,7 @@ ACTIONS = ("user_info", "summary_webhook", "payment_webhook", "create_payment",
            "http")
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """One thing wrong with a scenario file."""
 
@@ -44,7 +45,7 @@ class ScenarioFileError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     """One step: its action (a key of ``ACTIONS``) with its arguments, checks and captures."""
 
@@ -58,7 +59,7 @@ class Step:
     capture: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class Scenario:
     """A parsed, schema-valid scenario file."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Exchange:
     """One request and its answer, as a report shows them.
 
@@ -37,7 +39,7 @@ class Exchange:
                 "error": self.error}
 
 
-@dataclass(frozen=True)
+@frozen
 class Subject:
     """What ``expect`` and ``capture`` read: ``$.status``, ``$.headers``, ``$.body``..."""
 
@@ -53,7 +55,7 @@ class Subject:
                 "latency_ms": self.latency_ms, **self.extra}
 
 
-@dataclass(frozen=True)
+@frozen
 class Observation:
     """One exchange and the subject its checks apply to."""
 

@@ -9,12 +9,13 @@ paths (``DEFAULT_PATHS``) of whatever the config leaves unset.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from pay1st_mock.config import SANDBOX_PARTNER, Callbacks, ConfigError, PartnerConfig, Settings
 from pay1st_mock.domain.catalogue import Catalogue
+from pay1st_mock.frozen import frozen
 from pay1st_mock.shop.catalogue import DEMO_PRODUCT, Bundle, Product, ShopCatalogue
 
 # Where ``--partner-url`` assumes the partner serves each endpoint (README, "Grading a partner").
@@ -27,7 +28,7 @@ DEFAULT_PATHS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """Everything the runner needs to act as Pay1st toward the partner and to check it."""
 

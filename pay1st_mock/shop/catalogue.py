@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pay1st_mock.config import ConfigError
+from pay1st_mock.frozen import frozen
 from pay1st_mock.shop.images import ConfiguredImage, load_image
 from pay1st_mock.signing import summary_key
 
 
-@dataclass(frozen=True)
+@frozen
 class Bundle:
     """A SKU: Carry1st's ``productBundleId`` and the partner's ``productBundleExternalId``."""
 
@@ -26,7 +27,7 @@ class Bundle:
     image: ConfiguredImage | None = None  # None: the storefront draws one
 
 
-@dataclass(frozen=True)
+@frozen
 class Product:
     """A product sold in the Shop, with its per-product settings (pay1st-api.md §3.2)."""
 

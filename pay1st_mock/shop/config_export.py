@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.records import Partner
 from pay1st_mock.shop.catalogue import Product
 
@@ -21,7 +21,7 @@ from pay1st_mock.shop.catalogue import Product
 PLACEHOLDER = "set-me-from-the-production-console"
 
 
-@dataclass(frozen=True)
+@frozen
 class Export:
     """The TOML text and the console steps."""
 

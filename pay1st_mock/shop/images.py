@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from pay1st_mock.config import ConfigError
+from pay1st_mock.frozen import frozen
 
 MAX_IMAGE_BYTES = 1024 * 1024
 SVG = "image/svg+xml"
@@ -33,7 +33,7 @@ _SVG_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*
                         re.S | re.I)
 
 
-@dataclass(frozen=True)
+@frozen
 class ConfiguredImage:
     """An ``image`` from the config: a file's bytes, or a path on the emulator (``url``)."""
 

@@ -4,13 +4,13 @@ and the legacy status query (pay1st-api.md §7, §8)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pay1st_mock.clock import Clock
 from pay1st_mock.config import Callbacks
 from pay1st_mock.domain.catalogue import Catalogue
 from pay1st_mock.errors import Pay1stError
+from pay1st_mock.frozen import frozen
 from pay1st_mock.randomness import Randomness
 from pay1st_mock.records import Exchange, Payment, Purchase
 from pay1st_mock.shop.catalogue import Bundle, Product, ShopCatalogue
@@ -24,7 +24,7 @@ MAX_PLAYER_ID = 128
 MAX_QUANTITY = 100
 
 
-@dataclass(frozen=True)
+@frozen
 class Order:
     """What a customer asks for; checked by ``ShopService.check_order``."""
 

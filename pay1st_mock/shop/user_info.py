@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.outbound import TooSlow, new_session, read_capped
 from pay1st_mock.records import Exchange
 from pay1st_mock.schemas import SchemaSet
@@ -27,7 +27,7 @@ BODY_KEPT = 2048
 BODY_READ = 65536
 
 
-@dataclass(frozen=True)
+@frozen
 class UserInfoResult:
     """The verdict on a player: ``valid``, ``rejected``, ``partner_fault`` or ``unchecked``."""
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pay1st_mock.config import Settings
+from pay1st_mock.frozen import frozen
 from pay1st_mock.store.chargebacks import ChargebackRepository
 from pay1st_mock.store.database import Database
 from pay1st_mock.store.deliveries import DeliveryRepository
@@ -17,7 +16,7 @@ from pay1st_mock.store.refunds import RefundRepository
 from pay1st_mock.store.tokens import TokenRepository
 
 
-@dataclass(frozen=True)
+@frozen
 class Repositories:
     """Every repository over one database (``settings.data``: a directory or ``:memory:``)."""
 

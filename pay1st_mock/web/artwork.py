@@ -9,9 +9,9 @@ Marks are stylised stand-ins drawn for the emulator, not the brands' artwork.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from markupsafe import Markup
+
+from pay1st_mock.frozen import frozen
 
 # Flags, in a 30 × 20 box. A country without one (added by config) shows its code instead.
 FLAGS: dict[str, str] = {
@@ -38,7 +38,7 @@ FLAGS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Mark:
     """A 48 × 32 tile: a background, and a word (or shapes) on it."""
 

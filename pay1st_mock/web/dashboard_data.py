@@ -10,9 +10,10 @@ status changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
+from pay1st_mock.frozen import frozen
 from pay1st_mock.records import (
     Attempt,
     Chargeback,
@@ -67,7 +68,7 @@ def search_payments(svc: Services, partner_id: int | None, status: str | None, t
     return found[:limit]
 
 
-@dataclass(frozen=True)
+@frozen
 class CallbackUrl:
     """A redirect (or webhook) URL in force for a payment, and where it is configured."""
 
@@ -90,7 +91,7 @@ def callback_urls(payment: Payment, partner: Partner) -> list[CallbackUrl]:
                    for kind in _CALLBACK_KINDS]
 
 
-@dataclass(frozen=True)
+@frozen
 class TimelineItem:
     """One moment of a payment's life; ``kind`` says which of the optional fields is set."""
 
@@ -105,7 +106,7 @@ class TimelineItem:
     chargeback: Chargeback | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class PaymentView:
     """A payment with everything that happened to it."""
 
@@ -189,7 +190,7 @@ def resends_of(svc: Services, delivery: Delivery) -> list[Delivery]:
     return [d for d in reversed(same) if d.resend_of == delivery.id]
 
 
-@dataclass(frozen=True)
+@frozen
 class JournalRow:
     """A journal entry with its highlights and whether its reference is a known payment."""
 

@@ -12,10 +12,11 @@ and its domain code, nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
+
+from pay1st_mock.frozen import frozen
 
 JSON = "application/json"
 _ATTRIBUTE = "pay1st_operation"
@@ -27,7 +28,7 @@ OPTIONAL_BASIC_AUTH: Security = ({"basicAuth": []}, {})
 ACCESS_TOKEN: Security = ({"AccessToken": []},)
 
 
-@dataclass(frozen=True)
+@frozen
 class Param:
     """One query parameter of a GET."""
 
@@ -43,7 +44,7 @@ class Param:
                 "description": self.description, "schema": {"type": self.type, **dict(self.extra)}}
 
 
-@dataclass(frozen=True)
+@frozen
 class Form:
     """The fields of an HTML form a page posts (all text, as forms are)."""
 
@@ -72,7 +73,7 @@ PARTNER_ID = Param("partnerId", "Only this partner's (404 if no partner has the 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
+@frozen
 class Operation:
     """The contract of one view; used as a decorator, it attaches itself to the view.
 

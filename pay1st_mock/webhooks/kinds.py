@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from pay1st_mock import jsontext
+from pay1st_mock.frozen import frozen
 from pay1st_mock.records import Attempt, Chargeback, Delivery, Partner, Payment, Refund
 from pay1st_mock.shop.purchases import ShopService
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
@@ -32,7 +32,7 @@ from pay1st_mock.webhooks.payloads import (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class OutboxEvent:
     """A webhook to write to the outbox."""
 
@@ -42,7 +42,7 @@ class OutboxEvent:
     no_url_note: str  # where to configure a URL, shown when there is none
 
 
-@dataclass(frozen=True)
+@frozen
 class SigningScheme:
     """How a kind is signed, in words and in a line of Python, for partners comparing code."""
 
@@ -51,7 +51,7 @@ class SigningScheme:
     code: str
 
 
-@dataclass(frozen=True)
+@frozen
 class AttemptSignature:
     """One attempt's signature: what was sent, what was signed, and the check."""
 
@@ -67,7 +67,7 @@ class AttemptSignature:
         return self.sent is not None and self.sent == self.recomputed
 
 
-@dataclass(frozen=True)
+@frozen
 class Explanation:
     """A delivery's signing scheme, the key it is signed with, and each attempt's signature."""
 

@@ -10,12 +10,12 @@ of no payment, so no real order is touched. The results are go-live checklist mi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pay1st_mock import jsontext
 from pay1st_mock.domain.checklist import ChecklistService
+from pay1st_mock.frozen import frozen
 from pay1st_mock.outbound import Connections, post_bounded
 from pay1st_mock.records import Partner
 from pay1st_mock.shop.catalogue import Product
@@ -27,7 +27,7 @@ TEST_REFERENCE = "C-000000000000000-P"  # the shape of a reference, the number o
 STALE_SECONDS = 600
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeResult:
     """One test event: what it checks, what the partner answered, and whether that is right."""
 
