@@ -31,6 +31,7 @@ from pay1st_mock.cli_args import (
 )
 from pay1st_mock.config import MEMORY, SANDBOX_PARTNER, ConfigError, Settings, load_settings
 from pay1st_mock.console_log import FORMATS, TEXT, LogPrinter, wants_colour
+from pay1st_mock.cpu_affinity import keep_to_current_cpu
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 
 if TYPE_CHECKING:
@@ -98,6 +99,11 @@ def _parser(only_serve: bool = False) -> argparse.ArgumentParser:
                             "addresses and localhost (repeatable; server.allowed_hosts)")
     serve.add_argument("--quiet", "-q", action="store_true",
                        help="print only the banner, not a line per partner call and webhook")
+    serve.add_argument("--any-cpu", action="store_true",
+                       help="let the system move the server between CPUs; by default it keeps "
+                            "to the one it starts on, where its threads hand each other the "
+                            "interpreter lock cheaply (pass this when many servers share few "
+                            "CPUs)")
     serve.add_argument("--log-format", choices=FORMATS, default=TEXT,
                        help="the per-request log: text (coloured on a terminal) or json "
                             "(one object per line, as GET /_mock/events)")
@@ -127,6 +133,8 @@ def _parser(only_serve: bool = False) -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.any_cpu:  # before any thread starts: threads keep the CPUs of their starter
+        keep_to_current_cpu()
     with _collection_paused():
         built = _build_server(args, err)
     if isinstance(built, int):

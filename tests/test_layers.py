@@ -43,7 +43,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "console_log": BASICS,
     "cli_live": BASICS | {"cli_args", "cli_control", "client", "console_log"},
     "cli": BASICS | {"app", "cli_run", "cli_checklist", "cli_args", "cli_live", "console_log",
-                     "server"},
+                     "server", "cpu_affinity"},
+    "cpu_affinity": frozenset(),  # the operating system's, nothing of the emulator
     "__main__": BASICS | {"cli"},
     "pytest_plugin": BASICS | {"client", "listener", "runner", "server"},
     "listener": BASICS,
