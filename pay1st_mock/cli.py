@@ -12,6 +12,7 @@ import gc
 import signal
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from pay1st_mock.cli_args import (
 )
 from pay1st_mock.config import MEMORY, SANDBOX_PARTNER, ConfigError, Settings, load_settings
 from pay1st_mock.console_log import FORMATS, TEXT, LogPrinter, wants_colour
-from pay1st_mock.cpu_affinity import keep_to_current_cpu
+from pay1st_mock.cpu_affinity import keep_to_one_cpu
 from pay1st_mock.signing import sign_request, sign_summary, summary_key
 
 if TYPE_CHECKING:
@@ -101,9 +102,9 @@ def _parser(only_serve: bool = False) -> argparse.ArgumentParser:
                        help="print only the banner, not a line per partner call and webhook")
     serve.add_argument("--any-cpu", action="store_true",
                        help="let the system move the server between CPUs; by default it keeps "
-                            "to the one it starts on, where its threads hand each other the "
-                            "interpreter lock cheaply (pass this when many servers share few "
-                            "CPUs)")
+                            "to one (the one fewest other processes keep to), where its threads "
+                            "hand each other the interpreter lock cheaply (pass this when more "
+                            "servers than CPUs are busy for long)")
     serve.add_argument("--log-format", choices=FORMATS, default=TEXT,
                        help="the per-request log: text (coloured on a terminal) or json "
                             "(one object per line, as GET /_mock/events)")
@@ -133,8 +134,6 @@ def _parser(only_serve: bool = False) -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if not args.any_cpu:  # before any thread starts: threads keep the CPUs of their starter
-        keep_to_current_cpu()
     with _collection_paused():
         built = _build_server(args, err)
     if isinstance(built, int):
@@ -156,6 +155,8 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     printer = None if args.quiet else LogPrinter(out, args.log_format, wants_colour(out)).start()
     if printer is not None:
         activity.subscribe(printer)
+    if not args.any_cpu:  # beside serving: choosing looks at every process, a few ms
+        threading.Thread(target=keep_to_one_cpu, name="pay1st-mock-cpu", daemon=True).start()
     try:
         server.serve()
     finally:
