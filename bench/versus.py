@@ -50,9 +50,8 @@ LOADED_RSS_MAX_MB = 60.0
 
 OURS = "pay1st-mock"
 VERSUS_CONNECTIONS = 16
-CREATE_SUPPLY_RPS = 5000  # creates built per second of load: well above what 2 cores serve, so
-#                           no partnerReference is sent twice (loadgen cycles through its list);
-#                           at 2000, a run at 1,947 creates/s on average reused 20 (400s)
+CREATE_SUPPLY_RPS = 5000  # creates built per second of load, so none is sent twice (loadgen
+#                           cycles through its list): at 2000, 1,996 creates/s reused 65 (400s)
 SOAK_CONNECTIONS = 8  # per half of the RSS load: creates, and token + methods
 
 

@@ -12,12 +12,17 @@ NOT_AT_START = ("pay1st_mock.cli_run", "pay1st_mock.cli_checklist", "pay1st_mock
                 "pay1st_mock.cli_control", "tomllib", "xml.sax", "urllib.request")
 
 
+def _run(code: str) -> str:
+    """The last line ``code`` prints, run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return done.stdout.splitlines()[-1]
+
+
 def _modules_after(code: str) -> set[str]:
     """The modules a fresh interpreter holds after running ``code``."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, check=True)
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    printed = _run(f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))")
+    return set(json.loads(printed))
 
 
 def test_serve_builds_only_its_own_options() -> None:
@@ -40,12 +45,6 @@ def test_other_commands_still_have_their_options() -> None:
     loaded = _modules_after("from pay1st_mock.cli import main\n"
                             "assert main(['tail', '--since', 'nonsense']) == 2")
     assert "pay1st_mock.cli_live" in loaded
-
-
-def _run(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
-    return done.stdout.splitlines()[-1]
 
 
 def test_serve_builds_without_collecting_then_collects_again() -> None:
